@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "nodesleuth",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nodesleuth", targets: ["nodesleuth"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, through pkg-config. Only the wrapper right below each imports it.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .target(name: "SystemdJournal", dependencies: ["CSystemd"]),
+        .target(name: "PcapFile", dependencies: ["CPcap"]),
+
+        // Value types shared by everything; imports nothing.
+        .target(name: "ForensicModel"),
+        // Pure extractors: lines -> kernel events / OOM records; packets -> TCP analysis.
+        .target(name: "KernelEvents", dependencies: ["ForensicModel"]),
+        .target(name: "NetworkEvents", dependencies: ["ForensicModel"]),
+        // Depend on the model alone.
+        .target(name: "Correlation", dependencies: ["ForensicModel"]),
+        .target(name: "Reporting", dependencies: ["ForensicModel"]),
+        // Finds inputs in a bundle and drives wrappers + extractors.
+        .target(name: "Ingest", dependencies: [
+            "ForensicModel", "KernelEvents", "NetworkEvents", "SystemdJournal", "PcapFile",
+        ]),
+        .executableTarget(name: "nodesleuth", dependencies: [
+            "Ingest", "Correlation", "Reporting", "ForensicModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "KernelEventsTests", dependencies: ["KernelEvents", "ForensicModel"]),
+        .testTarget(name: "NetworkEventsTests", dependencies: ["NetworkEvents", "ForensicModel", "PcapFile"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "ForensicModel", "SystemdJournal"]),
+        .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "ForensicModel"]),
+        .testTarget(name: "CLITests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,51 @@
+/// What a capture file held, before and after removing multi-interface copies.
+public struct CaptureSummary: Sendable {
+    public var path: String
+    public var linkType: String
+    public var frames: Int = 0
+    public var tcpSegments: Int = 0
+    public var duplicateCopies: Int = 0
+    public var retransmissionsWireshark: Int = 0
+    public var retransmissionsReal: Int = 0
+    /// Real retransmissions by kind: `retransmission`, `fast_retransmission`, `spurious_retransmission`.
+    public var retransmissionsByKind: [String: Int] = [:]
+    public var wiresharkByKind: [String: Int] = [:]
+    public var dupAcksWireshark: Int = 0
+    public var dupAcksReal: Int = 0
+    public var synRetransmissionsReal: Int = 0
+    public var resets: Int = 0
+    public var firstTime: Timestamp?
+    public var lastTime: Timestamp?
+    /// Interfaces (capture signatures) the copies were seen on, e.g. `ifindex 9 out`.
+    public var copyInterfaces: [String: Int] = [:]
+    /// Address rewrites seen between copies: `10.96.0.10:80 -> 10.244.1.20:8080`.
+    public var addressRewrites: [String: Int] = [:]
+    /// Frames not analysed (not TCP, fragments, undecodable) by reason.
+    public var skipped: [String: Int] = [:]
+    public var truncatedAt: String?
+
+    public init(path: String, linkType: String) { self.path = path; self.linkType = linkType }
+}
+
+/// A retransmission as the analysis saw it.
+public struct RetransmissionEvent: Sendable {
+    public var frame: Int
+    public var time: Timestamp
+    /// `10.244.1.10:41234 -> 10.244.1.20:8080`
+    public var flow: String
+    /// `retransmission`, `fast_retransmission`, `spurious_retransmission`
+    public var kind: String
+    /// Set when this "retransmission" (as Wireshark shows it) is only a copy of frame N.
+    public var copyOf: Int?
+    public var isSYN: Bool
+    /// Time since the oldest unacknowledged segment of the flow (Wireshark's tcp.analysis.rto).
+    public var rto: Double?
+    public var capturePath: String
+
+    public init(frame: Int, time: Timestamp, flow: String, kind: String, copyOf: Int?, isSYN: Bool, rto: Double?, capturePath: String) {
+        self.frame = frame; self.time = time; self.flow = flow; self.kind = kind
+        self.copyOf = copyOf; self.isSYN = isSYN; self.rto = rto; self.capturePath = capturePath
+    }
+
+    public var provenance: Provenance { Provenance(path: capturePath, frame: frame) }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// A process in a ps listing taken when the bundle was collected.
+public struct PsProcess: Sendable, Equatable {
+    public var pid: Int
+    public var comm: String?
+    public var command: String?
+    public var threads: Int
+    public var cgroup: String?
+    public var line: Int
+}
+
+/// Parses the ps listings sos collects (header decides the layout):
+/// `ps axo pid,ppid,user,group,lwp,nlwp,start_time,comm,cgroup` (NLWP + CGROUP, the best),
+/// `ps -elfL` (one row per thread, NLWP column) and `ps auxwwwm` (thread rows with PID `-`).
+public enum PsListing {
+    public static func parse(_ text: String) -> (processes: [PsProcess], format: String?) {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        while let l = lines.first, l.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeFirst() }
+        guard let header = lines.first else { return ([], nil) }
+        let cols = header.split(separator: " ").map(String.init)
+        guard let pidCol = cols.firstIndex(of: "PID") else { return ([], nil) }
+        var out: [PsProcess] = []
+        let nlwpCol = cols.firstIndex(of: "NLWP")
+        if let nlwpCol, cols.last == "CGROUP", let commCol = cols.firstIndex(of: "COMMAND") {
+            // axo ... comm cgroup: COMMAND (may hold spaces) is between its column and the last.
+            for (i, l) in lines.enumerated().dropFirst() {
+                let f = l.split(separator: " ")
+                guard f.count >= cols.count, let pid = Int(f[pidCol]), let n = Int(f[nlwpCol]) else { continue }
+                let comm = f[commCol..<(f.count - 1)].joined(separator: " ")
+                let cg = String(f[f.count - 1])
+                out.append(PsProcess(pid: pid, comm: comm, command: nil, threads: n, cgroup: cg == "-" ? nil : cg, line: i + 1))
+            }
+            return (out, "ps axo ...nlwp...cgroup")
+        }
+        if let nlwpCol, let cmdCol = cols.firstIndex(of: "CMD"), cols.contains("LWP") {
+            // ps -elfL: one row per thread.
+            var seen: Set<Int> = []
+            for (i, l) in lines.enumerated().dropFirst() {
+                let f = l.split(separator: " ", maxSplits: cols.count - 1)
+                guard f.count >= cols.count, let pid = Int(f[pidCol]), let n = Int(f[nlwpCol]) else { continue }
+                guard seen.insert(pid).inserted else { continue }
+                let cmd = String(f[cmdCol])
+                out.append(PsProcess(pid: pid, comm: commFromCommand(cmd), command: cmd, threads: n, cgroup: nil, line: i + 1))
+            }
+            return (out, "ps -elfL")
+        }
+        if cols.first == "USER", let cmdCol = cols.firstIndex(of: "COMMAND") {
+            // ps auxwwwm: a process row, then one row per thread with PID "-".
+            for (i, l) in lines.enumerated().dropFirst() {
+                let f = l.split(separator: " ", maxSplits: cols.count - 1)
+                guard f.count > pidCol else { continue }
+                if f[pidCol] == "-" {
+                    if !out.isEmpty { out[out.count - 1].threads += 1 }
+                } else if let pid = Int(f[pidCol]) {
+                    let cmd = f.count > cmdCol ? String(f[cmdCol]) : ""
+                    out.append(PsProcess(pid: pid, comm: commFromCommand(cmd), command: cmd, threads: 0, cgroup: nil, line: i + 1))
+                }
+            }
+            return (out, "ps auxwwwm")
+        }
+        return ([], nil)
+    }
+
+    /// Kernel comm guessed from a command line: basename of argv[0], cut to 15 characters.
+    static func commFromCommand(_ cmd: String) -> String {
+        let argv0 = cmd.split(separator: " ").first.map(String.init) ?? cmd
+        let base = argv0.split(separator: "/").last.map(String.init) ?? argv0
+        return String(base.prefix(15))
+    }
+}

@@ -1,0 +1,283 @@
+import ForensicModel
+
+/// An IPv4 or IPv6 address in 16 bytes (IPv4 in the low 4 bytes, flagged).
+public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var hi: UInt64
+    public var lo: UInt64
+    public var isV4: Bool
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool { (a.hi, a.lo) < (b.hi, b.lo) }
+
+    public var description: String {
+        if isV4 {
+            let v = UInt32(truncatingIfNeeded: lo)
+            return "\(v >> 24).\((v >> 16) & 255).\((v >> 8) & 255).\(v & 255)"
+        }
+        var groups: [UInt16] = []
+        for w in [hi, lo] { for s in stride(from: 48, through: 0, by: -16) { groups.append(UInt16(truncatingIfNeeded: w >> UInt64(s))) } }
+        // RFC 5952: compress the longest run of zero groups.
+        var best = (start: -1, len: 0), cur = (start: -1, len: 0)
+        for (i, g) in groups.enumerated() {
+            if g == 0 { if cur.start < 0 { cur = (i, 0) }; cur.len += 1; if cur.len > best.len { best = cur } } else { cur = (-1, 0) }
+        }
+        let hex = groups.map { String($0, radix: 16) }
+        if best.len < 2 { return hex.joined(separator: ":") }
+        let left = hex[..<best.start].joined(separator: ":"), right = hex[(best.start + best.len)...].joined(separator: ":")
+        return left + "::" + right
+    }
+}
+
+/// Where a copy was seen: SLL2 interface + direction, SLL packet-type class + link address,
+/// Ethernet VLAN + MAC pair, or pcapng interface.
+public struct CaptureSignature: Hashable, Sendable, CustomStringConvertible {
+    public var kind: UInt8      // 1 eth, 2 sll, 3 sll2, 4 raw/null
+    public var ifindex: UInt32
+    public var outgoing: Bool
+    public var addr: UInt64     // link address (SLL) or MAC pair hash (Ethernet)
+    public var vlan: UInt32
+
+    public var description: String {
+        switch kind {
+        case 3: return "ifindex \(ifindex) \(outgoing ? "out" : "in")"
+        case 2: return "\(outgoing ? "outgoing" : "incoming") addr \(String(addr, radix: 16))"
+        case 1: return vlan != 0 ? "vlan \(vlan) mac \(String(addr & 0xffff_ffff, radix: 16))" : "mac \(String(addr & 0xffff_ffff, radix: 16))"
+        default: return "interface \(ifindex)"
+        }
+    }
+}
+
+/// Fields no device on a node's path rewrites: identifies copies of one packet.
+public struct PacketFingerprint: Hashable, Sendable {
+    var ipVersion: UInt8
+    var ipLength: UInt32
+    var ipID: UInt32          // IPv4 id + fragment field, or IPv6 flow label
+    var seq: UInt32
+    var ack: UInt32
+    var flagsOffset: UInt16   // data offset + flags
+    var window: UInt16
+    var urgent: UInt16
+    var optionsHash: UInt64   // MSS value masked
+    var payloadLength: UInt32
+    var payloadHash: UInt64
+}
+
+/// One TCP segment, decoded. Plain values only; the packet bytes are not kept.
+public struct TCPSegment: Sendable {
+    public var frame: Int
+    public var time: Int64              // ns since epoch
+    public var src: IPAddress
+    public var dst: IPAddress
+    public var srcPort: UInt16
+    public var dstPort: UInt16
+    public var seq: UInt32
+    public var ack: UInt32
+    public var flags: UInt8             // FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32
+    public var window: UInt16
+    /// From the IP header (never the captured length).
+    public var segmentLength: Int
+    /// Window scale option (SYN), or -1 when absent.
+    public var windowScale: Int8
+    public var ttl: UInt8
+    public var signature: CaptureSignature
+    public var fingerprint: PacketFingerprint
+
+    public var isSYN: Bool { flags & 2 != 0 }
+    public var isFIN: Bool { flags & 1 != 0 }
+    public var isRST: Bool { flags & 4 != 0 }
+    public var isACK: Bool { flags & 16 != 0 }
+
+    public var flowDescription: String { "\(endpoint(src, srcPort)) -> \(endpoint(dst, dstPort))" }
+}
+
+func endpoint(_ a: IPAddress, _ p: UInt16) -> String { a.isV4 ? "\(a):\(p)" : "[\(a)]:\(p)" }
+
+/// Why a frame was not analysed.
+public enum DecodeSkip: String, Error, Sendable {
+    case unsupportedLinkType = "unsupported link type"
+    case notIP = "not IP"
+    case notTCP = "not TCP"
+    case fragment = "IP fragment"
+    case truncated = "truncated headers"
+    case malformed = "malformed header"
+}
+
+/// Link types (DLT values as `pcap_datalink` returns them).
+public enum LinkType {
+    public static let null: Int32 = 0, ethernet: Int32 = 1, raw: Int32 = 12, rawAlt: Int32 = 14, loop: Int32 = 108
+    public static let linuxSLL: Int32 = 113, linuxSLL2: Int32 = 276, ipv4: Int32 = 228, ipv6: Int32 = 229, rawLinktype: Int32 = 101
+
+    public static func isSupported(_ lt: Int32) -> Bool {
+        [null, ethernet, raw, rawAlt, loop, linuxSLL, linuxSLL2, ipv4, ipv6, rawLinktype].contains(lt)
+    }
+}
+
+@inline(__always) func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
+@inline(__always) func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
+    UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
+}
+@inline(__always) func fnv(_ h: inout UInt64, _ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+
+/// Decodes link, IP and TCP headers. Pure; checks every length before reading.
+public enum PacketDecoder {
+    public static func decode(linkType: Int32, bytes b: UnsafeRawBufferPointer, originalLength: Int, frame: Int, time: Int64, interfaceID: UInt32 = 0) -> Result<TCPSegment, DecodeSkip> {
+        var sig = CaptureSignature(kind: 4, ifindex: interfaceID, outgoing: false, addr: 0, vlan: 0)
+        var off = 0
+        var ethertype: UInt16 = 0
+        switch linkType {
+        case LinkType.ethernet:
+            guard b.count >= 14 else { return .failure(.truncated) }
+            var mac: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in 0..<12 { fnv(&mac, b[i]) }
+            ethertype = be16(b, 12)
+            off = 14
+            var vlan: UInt32 = 0
+            while ethertype == 0x8100 || ethertype == 0x88a8 || ethertype == 0x9100 {
+                guard b.count >= off + 4 else { return .failure(.truncated) }
+                vlan = vlan << 12 | UInt32(be16(b, off) & 0x0fff)
+                ethertype = be16(b, off + 2)
+                off += 4
+            }
+            sig = CaptureSignature(kind: 1, ifindex: interfaceID, outgoing: false, addr: mac, vlan: vlan)
+        case LinkType.linuxSLL:
+            guard b.count >= 16 else { return .failure(.truncated) }
+            let pkttype = be16(b, 0), halen = Int(be16(b, 4))
+            var addr: UInt64 = 0
+            for i in 0..<min(halen, 8) { addr = addr << 8 | UInt64(b[6 + i]) }
+            ethertype = be16(b, 14)
+            off = 16
+            sig = CaptureSignature(kind: 2, ifindex: interfaceID, outgoing: pkttype == 4, addr: addr, vlan: 0)
+        case LinkType.linuxSLL2:
+            guard b.count >= 20 else { return .failure(.truncated) }
+            ethertype = be16(b, 0)
+            let ifindex = be32(b, 4)
+            let pkttype = b[10]
+            off = 20
+            sig = CaptureSignature(kind: 3, ifindex: ifindex, outgoing: pkttype == 4, addr: 0, vlan: 0)
+        case LinkType.raw, LinkType.rawAlt, LinkType.rawLinktype, LinkType.ipv4, LinkType.ipv6:
+            guard b.count >= 1 else { return .failure(.truncated) }
+            ethertype = b[0] >> 4 == 6 ? 0x86dd : 0x0800
+        case LinkType.null, LinkType.loop:
+            guard b.count >= 5 else { return .failure(.truncated) }
+            ethertype = b[4] >> 4 == 6 ? 0x86dd : 0x0800
+            off = 4
+        default:
+            return .failure(.unsupportedLinkType)
+        }
+        if ethertype == 0x8864 { // PPPoE session
+            guard b.count >= off + 8 else { return .failure(.truncated) }
+            let proto = be16(b, off + 6)
+            ethertype = proto == 0x0021 ? 0x0800 : proto == 0x0057 ? 0x86dd : 0
+            off += 8
+        }
+        return decodeIP(b, off: off, ethertype: ethertype, originalLength: originalLength, frame: frame, time: time, sig: sig)
+    }
+
+    static func decodeIP(_ b: UnsafeRawBufferPointer, off: Int, ethertype: UInt16, originalLength: Int, frame: Int, time: Int64, sig: CaptureSignature) -> Result<TCPSegment, DecodeSkip> {
+        var src = IPAddress(hi: 0, lo: 0, isV4: true), dst = src
+        var l4 = 0
+        var l4Length = 0
+        var ipLen: UInt32 = 0
+        var ipID: UInt32 = 0
+        var ttl: UInt8 = 0
+        let version: UInt8
+        switch ethertype {
+        case 0x0800:
+            guard b.count >= off + 20 else { return .failure(.truncated) }
+            guard b[off] >> 4 == 4 else { return .failure(.malformed) }
+            version = 4
+            let ihl = Int(b[off] & 0x0f) * 4
+            guard ihl >= 20, b.count >= off + ihl else { return .failure(.malformed) }
+            var total = Int(be16(b, off + 2))
+            // TSO / BIG TCP: total length 0 means "use the frame's length" (Wireshark's ip.tso_support).
+            if total == 0 { total = originalLength - off }
+            guard total >= ihl else { return .failure(.malformed) }
+            let frag = be16(b, off + 6)
+            if frag & 0x3fff != 0 { return .failure(.fragment) } // MF set or offset != 0
+            guard b[off + 9] == 6 else { return .failure(.notTCP) }
+            ttl = b[off + 8]
+            ipID = UInt32(be16(b, off + 4)) << 16 | UInt32(frag)
+            ipLen = UInt32(total)
+            src = IPAddress(hi: 0, lo: UInt64(be32(b, off + 12)), isV4: true)
+            dst = IPAddress(hi: 0, lo: UInt64(be32(b, off + 16)), isV4: true)
+            l4 = off + ihl
+            l4Length = total - ihl
+        case 0x86dd:
+            guard b.count >= off + 40 else { return .failure(.truncated) }
+            guard b[off] >> 4 == 6 else { return .failure(.malformed) }
+            version = 6
+            let payload = Int(be16(b, off + 4))
+            ipID = be32(b, off) & 0x000f_ffff
+            ttl = b[off + 7]
+            func addr(_ o: Int) -> IPAddress {
+                var hi: UInt64 = 0, lo: UInt64 = 0
+                for i in 0..<8 { hi = hi << 8 | UInt64(b[o + i]) }
+                for i in 8..<16 { lo = lo << 8 | UInt64(b[o + i]) }
+                return IPAddress(hi: hi, lo: lo, isV4: false)
+            }
+            src = addr(off + 8); dst = addr(off + 24)
+            var next = b[off + 6]
+            var p = off + 40
+            var remaining = payload
+            // Extension headers: hop-by-hop 0, routing 43, fragment 44, dest opts 60.
+            var hops = 0
+            while next == 0 || next == 43 || next == 44 || next == 60 || next == 51 {
+                hops += 1
+                guard hops < 16, b.count >= p + 8 else { return .failure(.truncated) }
+                if next == 44 {
+                    let fragOff = be16(b, p + 2)
+                    if fragOff & 0xfff9 != 0 { return .failure(.fragment) } // offset or M flag
+                    next = b[p]; p += 8; remaining -= 8
+                    continue
+                }
+                let len = next == 51 ? (Int(b[p + 1]) + 2) * 4 : (Int(b[p + 1]) + 1) * 8
+                next = b[p]; p += len; remaining -= len
+            }
+            guard next == 6 else { return .failure(.notTCP) }
+            if payload == 0 { remaining = originalLength - p } // jumbogram or TSO
+            ipLen = UInt32(payload)
+            l4 = p
+            l4Length = remaining
+        default:
+            return .failure(.notIP)
+        }
+        guard b.count >= l4 + 20 else { return .failure(.truncated) }
+        let thl = Int(b[l4 + 12] >> 4) * 4
+        guard thl >= 20, l4Length >= thl else { return .failure(.malformed) }
+        let flags = b[l4 + 13]
+        var optHash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var wscale: Int8 = -1
+        let optEnd = min(l4 + thl, b.count)
+        var i = l4 + 20
+        while i < optEnd {
+            let kind = b[i]
+            if kind == 0 { fnv(&optHash, 0); break }
+            if kind == 1 { fnv(&optHash, 1); i += 1; continue }
+            guard i + 1 < optEnd else { break }
+            let len = Int(b[i + 1])
+            guard len >= 2, i + len <= optEnd else { break }
+            for j in i..<(i + len) {
+                // MSS value (kind 2, bytes 2-3) is masked: middleboxes clamp it.
+                fnv(&optHash, kind == 2 && j >= i + 2 ? 0 : b[j])
+            }
+            if kind == 3, len == 3 { wscale = Int8(clamping: min(b[i + 2], 14)) }
+            i += len
+        }
+        let segLen = l4Length - thl
+        var payloadHash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let payloadStart = l4 + thl
+        let payloadEnd = min(b.count, payloadStart + max(segLen, 0))
+        if payloadStart < payloadEnd {
+            for j in payloadStart..<payloadEnd { fnv(&payloadHash, b[j]) }
+        }
+        let seg = TCPSegment(
+            frame: frame, time: time, src: src, dst: dst,
+            srcPort: be16(b, l4), dstPort: be16(b, l4 + 2),
+            seq: be32(b, l4 + 4), ack: be32(b, l4 + 8), flags: flags, window: be16(b, l4 + 14),
+            segmentLength: segLen, windowScale: wscale, ttl: ttl, signature: sig,
+            fingerprint: PacketFingerprint(
+                ipVersion: version, ipLength: ipLen, ipID: ipID, seq: be32(b, l4 + 4), ack: be32(b, l4 + 8),
+                flagsOffset: be16(b, l4 + 12), window: be16(b, l4 + 14), urgent: be16(b, l4 + 18),
+                optionsHash: optHash, payloadLength: UInt32(max(segLen, 0)), payloadHash: payloadHash))
+        return .success(seg)
+    }
+}

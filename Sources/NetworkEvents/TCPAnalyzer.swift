@@ -1,0 +1,284 @@
+import ForensicModel
+
+/// Wireshark's per-frame TCP analysis flags (`tcp.analysis.*`).
+public struct TCPAnalysisFlags: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let retransmission = TCPAnalysisFlags(rawValue: 1 << 0)
+    public static let fastRetransmission = TCPAnalysisFlags(rawValue: 1 << 1)
+    public static let spuriousRetransmission = TCPAnalysisFlags(rawValue: 1 << 2)
+    public static let outOfOrder = TCPAnalysisFlags(rawValue: 1 << 3)
+    public static let lostSegment = TCPAnalysisFlags(rawValue: 1 << 4)
+    public static let ackedUnseen = TCPAnalysisFlags(rawValue: 1 << 5)
+    public static let duplicateACK = TCPAnalysisFlags(rawValue: 1 << 6)
+    public static let zeroWindow = TCPAnalysisFlags(rawValue: 1 << 7)
+    public static let zeroWindowProbe = TCPAnalysisFlags(rawValue: 1 << 8)
+    public static let zeroWindowProbeACK = TCPAnalysisFlags(rawValue: 1 << 9)
+    public static let windowUpdate = TCPAnalysisFlags(rawValue: 1 << 10)
+    public static let windowFull = TCPAnalysisFlags(rawValue: 1 << 11)
+    public static let keepAlive = TCPAnalysisFlags(rawValue: 1 << 12)
+    public static let keepAliveACK = TCPAnalysisFlags(rawValue: 1 << 13)
+    public static let reusedPorts = TCPAnalysisFlags(rawValue: 1 << 14)
+
+    /// Names as in `tcp.analysis.<name>` (the tshark CSVs use these).
+    public static let names: [(TCPAnalysisFlags, String)] = [
+        (.retransmission, "retransmission"), (.fastRetransmission, "fast_retransmission"),
+        (.spuriousRetransmission, "spurious_retransmission"), (.outOfOrder, "out_of_order"),
+        (.lostSegment, "lost_segment"), (.ackedUnseen, "ack_lost_segment"), (.duplicateACK, "duplicate_ack"),
+        (.zeroWindow, "zero_window"), (.zeroWindowProbe, "zero_window_probe"),
+        (.zeroWindowProbeACK, "zero_window_probe_ack"), (.windowUpdate, "window_update"),
+        (.windowFull, "window_full"), (.keepAlive, "keep_alive"), (.keepAliveACK, "keep_alive_ack"),
+        (.reusedPorts, "reused_ports"),
+    ]
+
+    public var names: [String] { Self.names.filter { contains($0.0) }.map(\.1) }
+
+    /// Retransmission kind for reports: the most specific of the three, or nil.
+    public var retransmissionKind: String? {
+        if contains(.fastRetransmission) { return "fast_retransmission" }
+        if contains(.spuriousRetransmission) { return "spurious_retransmission" }
+        if contains(.retransmission) { return "retransmission" }
+        return nil
+    }
+}
+
+/// The result of analysing one segment.
+public struct TCPFrameAnalysis: Sendable {
+    public var flags: TCPAnalysisFlags
+    public var dupAckNumber: Int?
+    public var dupAckFrame: Int?
+    /// Seconds since the oldest unacknowledged segment (for retransmissions).
+    public var rto: Double?
+}
+
+@inline(__always) func seqGT(_ x: UInt32, _ y: UInt32) -> Bool { Int32(bitPattern: y &- x) < 0 }
+@inline(__always) func seqLT(_ x: UInt32, _ y: UInt32) -> Bool { Int32(bitPattern: x &- y) < 0 }
+@inline(__always) func seqLE(_ x: UInt32, _ y: UInt32) -> Bool { Int32(bitPattern: x &- y) <= 0 }
+
+/// Key of a conversation: addresses and ports only, as Wireshark keys them.
+struct ConversationKey: Hashable {
+    var a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16
+    init(_ s: TCPSegment) {
+        if (s.src, s.srcPort) < (s.dst, s.dstPort) || ((s.src, s.srcPort) == (s.dst, s.dstPort)) {
+            a = s.src; pa = s.srcPort; b = s.dst; pb = s.dstPort
+        } else {
+            a = s.dst; pa = s.dstPort; b = s.src; pb = s.srcPort
+        }
+    }
+}
+
+private func < (l: (IPAddress, UInt16), r: (IPAddress, UInt16)) -> Bool { l.0 < r.0 || (l.0 == r.0 && l.1 < r.1) }
+private func == (l: (IPAddress, UInt16), r: (IPAddress, UInt16)) -> Bool { l.0 == r.0 && l.1 == r.1 }
+
+/// Per-direction state (Wireshark's tcp_flow_t).
+struct FlowState {
+    var nextseq: UInt32 = 0
+    var nextseqtime: Int64 = 0
+    var maxseqtobeacked: UInt32 = 0
+    var lastack: UInt32 = 0
+    var lastacktime: Int64 = 0
+    var window: UInt32 = 0xFFFF_FFFF
+    var winScale: Int = -1
+    var dupacknum: Int = 0
+    var lastnondupack: Int = 0
+    var lastflags: TCPAnalysisFlags = []
+    var baseSeq: UInt32 = 0
+    var baseSeqSet = false
+    var unacked: [(frame: Int, seq: UInt32, nextseq: UInt32, ts: Int64)] = []
+}
+
+final class Conversation {
+    var flow1 = FlowState()
+    var flow2 = FlowState()
+    var addr1: IPAddress
+    var port1: UInt16
+    var irtt: Int64 = 0
+    var mruSyn: Int64 = 0
+    var lastSeen: Int64 = 0
+    init(addr1: IPAddress, port1: UInt16) { self.addr1 = addr1; self.port1 = port1 }
+}
+
+/// Wireshark 4.0.17's `tcp_analyze_sequence_number()`, applied to segments in file order.
+/// See docs/tcp-analysis.md in shared/ for the rules; comments give the step numbers.
+public struct TCPAnalyzer {
+    private var conversations: [ConversationKey: Conversation] = [:]
+    public private(set) var conversationCount = 0
+
+    public init() {}
+
+    public var liveConversations: Int { conversations.count }
+
+    public mutating func analyze(_ p: TCPSegment) -> TCPFrameAnalysis {
+        let key = ConversationKey(p)
+        var conv: Conversation
+        var flags: TCPAnalysisFlags = []
+        if let c = conversations[key] {
+            conv = c
+            // §2: a SYN with a new ISN on a known 4-tuple starts a new conversation (port reuse).
+            if p.isSYN && !p.isACK {
+                let f = c.addr1 == p.src && c.port1 == p.srcPort ? c.flow1 : c.flow2
+                if f.baseSeqSet && p.seq != f.baseSeq {
+                    conv = Conversation(addr1: p.src, port1: p.srcPort)
+                    conversations[key] = conv
+                    conversationCount += 1
+                    flags.insert(.reusedPorts)
+                }
+            }
+        } else {
+            conv = Conversation(addr1: p.src, port1: p.srcPort)
+            conversations[key] = conv
+            conversationCount += 1
+        }
+        conv.lastSeen = p.time
+        let forward = conv.addr1 == p.src && conv.port1 == p.srcPort
+        var F = forward ? conv.flow1 : conv.flow2
+        var R = forward ? conv.flow2 : conv.flow1
+        defer {
+            if forward { conv.flow1 = F; conv.flow2 = R } else { conv.flow2 = F; conv.flow1 = R }
+        }
+
+        // §2: SYN retransmission with the same ISN: nextseq restored so it is not "ahead".
+        if p.isSYN && !p.isACK && F.baseSeqSet && p.seq == F.baseSeq && !flags.contains(.reusedPorts) {
+            F.nextseq = F.maxseqtobeacked
+        }
+        if p.isSYN && p.isACK && F.baseSeqSet && p.seq != F.baseSeq {
+            F.baseSeq = p.seq
+            flags.insert(.reusedPorts)
+        }
+        if !F.baseSeqSet { F.baseSeq = p.isSYN ? p.seq : p.seq &- 1; F.baseSeqSet = true }
+        if p.isACK && !R.baseSeqSet { R.baseSeq = p.ack &- 1; R.baseSeqSet = true }
+
+        // Window scaling from the SYN options.
+        if p.isSYN {
+            if p.windowScale >= 0 { F.winScale = Int(p.windowScale) } else { F.winScale = -2 }
+            if p.isACK && (F.winScale == -2 || R.winScale == -2) { F.winScale = -2; R.winScale = -2 }
+        }
+
+        let seq = p.seq, ack = p.ack, seglen = UInt32(truncatingIfNeeded: max(p.segmentLength, 0))
+        let win = UInt32(p.window)
+        let now = p.time
+        let noSFR = p.flags & 7 == 0
+        var result = TCPFrameAnalysis(flags: [], dupAckNumber: nil, dupAckFrame: nil, rto: nil)
+
+        analysis: do {
+            // 1. zero window probe
+            if seglen == 1 && seq == F.nextseq && R.window == 0 {
+                flags.insert(.zeroWindowProbe)
+                break analysis
+            }
+            // 2. zero window
+            if win == 0 && noSFR { flags.insert(.zeroWindow) }
+            // 3. previous segment not captured
+            if F.nextseq != 0 && seqGT(seq, F.nextseq) && !p.isRST { flags.insert(.lostSegment) }
+            // 4. keep-alive
+            if (seglen == 0 || seglen == 1) && seq == F.nextseq &- 1 && noSFR { flags.insert(.keepAlive) }
+            // 5. window update
+            if seglen == 0 && win != 0 && win != F.window && seq == F.nextseq && ack == F.lastack && noSFR {
+                flags.insert(.windowUpdate)
+            }
+            // 6. window full
+            if seglen > 0 && R.winScale != -1 && noSFR {
+                let shift = R.winScale == -2 ? 0 : UInt32(R.winScale)
+                if seq &+ seglen == R.lastack &+ (R.window << shift) { flags.insert(.windowFull) }
+            }
+            // 7. keep-alive ACK
+            if seglen == 0 && win != 0 && win == F.window && seq == F.nextseq && ack == F.lastack
+                && R.lastflags.contains(.keepAlive) && noSFR {
+                flags.insert(.keepAliveACK)
+                break analysis
+            }
+            // 8. zero window probe ACK
+            if seglen == 0 && win == 0 && win == F.window && seq == F.nextseq && ack == F.lastack
+                && R.lastflags.contains(.zeroWindowProbe) && noSFR {
+                flags.insert(.zeroWindowProbeACK)
+                break analysis
+            }
+            // 9. duplicate ACK
+            if seglen == 0 && win != 0 && win == F.window && seq == F.nextseq && ack == F.lastack && noSFR {
+                F.dupacknum = F.dupacknum == -1 ? 1 : F.dupacknum + 1
+                flags.insert(.duplicateACK)
+                result.dupAckNumber = F.dupacknum
+                result.dupAckFrame = F.lastnondupack
+            }
+        }
+        // finished_fwd
+        if ack != F.lastack { F.lastnondupack = p.frame; F.dupacknum = 0 }
+        // 10. ACKed unseen segment
+        if R.maxseqtobeacked != 0 && seqGT(ack, R.maxseqtobeacked) && p.isACK {
+            if seqLT(R.maxseqtobeacked, R.nextseq) {
+                R.maxseqtobeacked = R.nextseq
+                flags.insert(.ackedUnseen)
+            } else {
+                if R.dupacknum == 0 { flags.insert(.ackedUnseen) }
+                R.dupacknum = -1
+            }
+        }
+        // 11. retransmission / fast / spurious / out-of-order
+        if !flags.contains(.zeroWindowProbe), seglen > 0 || p.isSYN || p.isFIN {
+            var notAdvanced = F.nextseq != 0 && seqLT(seq, F.nextseq)
+            if !flags.contains(.keepAlive) {
+                if seglen > 1 && F.nextseq &- 1 == seq { notAdvanced = false }
+                let synfin: UInt32 = (p.isSYN || p.isFIN) ? 1 : 0
+                let ooThreshold: Int64 = conv.irtt != 0 ? conv.irtt : 3_000_000
+                // 4.0.17 computes these deltas unsigned: a negative one fails the "<" test.
+                let sinceAck = now - R.lastacktime, sinceNext = now - F.nextseqtime
+                if seglen > 0 && R.lastack != 0 && seqLE(seq &+ seglen, R.lastack) {
+                    flags.insert([.spuriousRetransmission, .retransmission])
+                } else if notAdvanced && R.dupacknum >= 2 && R.lastack == seq && sinceAck >= 0 && sinceAck < 20_000_000 {
+                    flags.insert([.fastRetransmission, .retransmission])
+                } else if notAdvanced && sinceNext >= 0 && sinceNext < ooThreshold && F.nextseq != seq &+ seglen &+ synfin {
+                    flags.insert(.outOfOrder)
+                } else if notAdvanced {
+                    flags.insert(.retransmission)
+                }
+                if flags.contains(.retransmission) {
+                    let oldest = F.unacked.first?.ts ?? F.nextseqtime
+                    result.rto = Double(now - oldest) / 1e9
+                }
+            }
+        }
+        // 12. remember the segment
+        let end = seq &+ seglen &+ ((p.isSYN || p.isFIN) ? 1 : 0)
+        if (seglen > 0 || p.isSYN || p.isFIN) && F.unacked.count < 10000 {
+            F.unacked.append((p.frame, seq, end, now))
+        }
+        // 13. nextseq
+        if (seqGT(end, F.nextseq) || F.nextseq == 0) && !flags.contains(.zeroWindowProbe) {
+            F.nextseq = end
+            F.nextseqtime = now
+        }
+        // 14. maxseqtobeacked
+        if (seq == F.maxseqtobeacked || F.maxseqtobeacked == 0) && !flags.contains(.zeroWindowProbe) {
+            F.maxseqtobeacked = F.nextseq
+        }
+        // 15. always
+        F.window = win
+        F.lastack = ack
+        F.lastacktime = now
+        F.lastflags = flags
+        // 16. ACK processing against the peer's unacked segments
+        if p.isACK && !R.unacked.isEmpty {
+            R.unacked.removeAll { u in
+                if ack == u.nextseq { return true }
+                if seqGT(ack, u.seq) && seqLE(ack, u.nextseq) { return false }
+                if seqGT(u.nextseq, ack) { return false }
+                return true
+            }
+            for i in R.unacked.indices where seqGT(ack, R.unacked[i].seq) && seqLE(ack, R.unacked[i].nextseq) {
+                R.unacked[i].seq = ack
+            }
+        }
+        // iRTT
+        if p.isSYN && !p.isACK { conv.mruSyn = now }
+        if p.isACK && !p.isSYN && conv.irtt == 0 && conv.mruSyn != 0 { conv.irtt = now - conv.mruSyn }
+        result.flags = flags
+        return result
+    }
+
+    /// Drops conversations idle for longer than `idleNanos` (memory grows with live flows only).
+    public mutating func retireIdle(now: Int64, idleNanos: Int64) -> Int {
+        let before = conversations.count
+        conversations = conversations.filter { now - $0.value.lastSeen <= idleNanos }
+        return before - conversations.count
+    }
+}

@@ -1,0 +1,75 @@
+import CPcap
+
+/// An error from libpcap, with its error buffer text.
+public struct PcapError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Metadata of one captured packet; the bytes are lent separately.
+public struct PacketHeader: Sendable {
+    /// Nanoseconds since the epoch.
+    public var timestampNanos: Int64
+    public var capturedLength: Int
+    public var originalLength: Int
+}
+
+/// How reading stopped.
+public enum PcapEnd: Sendable, Equatable {
+    case endOfFile
+    /// libpcap reported an error (e.g. the file is cut in the middle of a packet).
+    case error(String)
+    case stopped
+}
+
+/// A capture file opened with libpcap (`pcap_open_offline_with_tstamp_precision`, ns).
+/// The pcap_t never leaves this type; packet bytes are lent to a closure only.
+public final class PcapReader {
+    private let handle: OpaquePointer
+    public let path: String
+    /// LINKTYPE_ value of the file (first interface for pcapng).
+    public let linkType: Int32
+    public let snapshotLength: Int32
+
+    public init(path: String) throws(PcapError) {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+            throw PcapError(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        self.handle = h
+        self.path = path
+        self.linkType = pcap_datalink(h)
+        self.snapshotLength = pcap_snapshot(h)
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// Name of the link type as libpcap knows it (`LINUX_SLL2`, `EN10MB`...).
+    public var linkTypeName: String {
+        guard let p = pcap_datalink_val_to_name(linkType) else { return "DLT \(linkType)" }
+        return String(cString: p)
+    }
+
+    /// Calls `body` for each packet in file order until it returns false or the file ends.
+    /// The buffer is valid only during the call.
+    public func forEach(_ body: (PacketHeader, UnsafeRawBufferPointer) throws -> Bool) rethrows -> PcapEnd {
+        var hdr: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        while true {
+            let r = pcap_next_ex(handle, &hdr, &data)
+            if r == 1, let h = hdr?.pointee, let data {
+                // With nanosecond precision requested, tv_usec holds nanoseconds.
+                let ts = Int64(h.ts.tv_sec) * 1_000_000_000 + Int64(h.ts.tv_usec)
+                let header = PacketHeader(timestampNanos: ts, capturedLength: Int(h.caplen), originalLength: Int(h.len))
+                if try !body(header, UnsafeRawBufferPointer(start: data, count: Int(h.caplen))) { return .stopped }
+            } else if r == PCAP_ERROR_BREAK {
+                return .endOfFile
+            } else if r == 0 {
+                continue
+            } else {
+                return .error(String(cString: pcap_geterr(handle)))
+            }
+        }
+    }
+}

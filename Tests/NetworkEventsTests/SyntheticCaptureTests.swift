@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import ForensicModel
+import NetworkEvents
+@testable import Ingest
+
+/// Paths of the shared reference data (beside the clone, read-only; never copied into the repo
+/// for testdata-public).
+enum Shared {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let testdata = repo.appendingPathComponent("testdata")
+    static let shared = repo.deletingLastPathComponent().appendingPathComponent("shared")
+    static func exists(_ p: URL) -> Bool { FileManager.default.fileExists(atPath: p.path) }
+}
+
+struct TruthRow { var label: String; var copy: Int }
+
+func readTruth(_ url: URL) throws -> [Int: TruthRow] {
+    var out: [Int: TruthRow] = [:]
+    for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst() {
+        let f = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard f.count >= 5, let frame = Int(f[0]), let copy = Int(f[4]) else { continue }
+        out[frame] = TruthRow(label: String(f[1]), copy: copy)
+    }
+    return out
+}
+
+/// tshark's per-frame flags: frame -> set of flag names.
+func readTsharkFlags(_ url: URL) throws -> [Int: Set<String>] {
+    var out: [Int: Set<String>] = [:]
+    for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst() {
+        let f = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard f.count >= 4, let frame = Int(f[0]) else { continue }
+        out[frame] = Set(f[3].split(separator: "|").map(String.init))
+    }
+    return out
+}
+
+@Suite("-i any copies (synthetic captures with ground truth)")
+struct SyntheticCaptureTests {
+    static let files = ["any_sll2_none.pcap", "any_sll2_bridge.pcap", "any_sll2_routed.pcap",
+                        "any_sll2_routed-dnat.pcap", "any_sll_bridge.pcap", "multi_if_routed.pcapng"]
+
+    @Test("copy decisions match the truth and the real retransmission count is right", arguments: files)
+    func copies(file: String) throws {
+        let dir = Shared.testdata.appendingPathComponent("pcap/synthetic")
+        let pcap = dir.appendingPathComponent(file)
+        let truth = try readTruth(dir.appendingPathComponent(file.replacingOccurrences(of: ".pcapng", with: ".truth.csv").replacingOccurrences(of: ".pcap", with: ".truth.csv")))
+        let (analysis, report, _) = CaptureIngest.read(path: pcap.path, options: .init(recordFrames: true))
+        let a = try #require(analysis)
+        #expect(report.status == .read)
+        let truthCopies = Set(truth.filter { $0.value.copy == 2 }.map(\.key))
+        let found = Set(a.copyFrames.keys)
+        let tp = found.intersection(truthCopies).count
+        let precision = found.isEmpty ? 1 : Double(tp) / Double(found.count)
+        let recall = truthCopies.isEmpty ? 1 : Double(tp) / Double(truthCopies.count)
+        #expect(precision >= 0.999, "precision \(precision)")
+        #expect(recall >= 0.999, "recall \(recall)")
+        let realRetrans = truth.values.filter { $0.copy != 2 && ["fast_rexmit", "rto_rexmit", "syn_rexmit"].contains($0.label) }.count
+        #expect(a.summary.retransmissionsReal == realRetrans)
+        #expect(a.summary.dupAcksReal == truth.values.filter { $0.copy != 2 && $0.label == "dupack" }.count)
+    }
+
+    @Test("Wireshark view equals tshark 4.0.17 frame for frame", arguments: files)
+    func wiresharkView(file: String) throws {
+        let dir = Shared.testdata.appendingPathComponent("pcap/synthetic")
+        let expected = try readTsharkFlags(dir.appendingPathComponent(file + ".tshark.csv"))
+        let (analysis, _, _) = CaptureIngest.read(path: dir.appendingPathComponent(file).path, options: .init(recordFrames: true))
+        let a = try #require(analysis)
+        var mismatches: [String] = []
+        for frame in Set(expected.keys).union(a.wiresharkFrames.keys).sorted() {
+            let mine = Set(a.wiresharkFrames[frame]?.flags.names ?? [])
+            let theirs = expected[frame] ?? []
+            if mine != theirs { mismatches.append("frame \(frame): tshark \(theirs.sorted()) nodesleuth \(mine.sorted())") }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.count) frames differ: \(mismatches.prefix(10))")
+    }
+}
