@@ -35,10 +35,10 @@ let package = Package(
         ]),
 
         .testTarget(name: "KernelEventsTests", dependencies: ["KernelEvents", "ForensicModel"]),
-        .testTarget(name: "NetworkEventsTests", dependencies: ["NetworkEvents", "ForensicModel", "PcapFile"]),
+        .testTarget(name: "NetworkEventsTests", dependencies: ["NetworkEvents", "ForensicModel", "Ingest"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "ForensicModel", "SystemdJournal"]),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "ForensicModel"]),
-        .testTarget(name: "CLITests", dependencies: []),
+        .testTarget(name: "CLITests", dependencies: ["nodesleuth"]),
     ],
     swiftLanguageModes: [.v6]
 )

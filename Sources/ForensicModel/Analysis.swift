@@ -9,5 +9,7 @@ public struct AnalysisResult: Sendable {
     public var warnings: [Warning] = []
     /// Notes about clocks: how each source was placed on UTC.
     public var clockNotes: [String] = []
+    /// The PATH argument as given (reports show paths relative to it).
+    public var inputRoot: String?
     public init() {}
 }

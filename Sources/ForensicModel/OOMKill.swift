@@ -21,6 +21,9 @@ public struct OOMKill: Sendable {
     public var taskMemcg: String?
     public var podUID: String?
     public var containerID: String?
+    /// `namespace/name` and container name, from kubelet log lines that name the pod UID.
+    public var podName: String?
+    public var containerName: String?
     public var victimThreads: Int?
     /// How the thread count was found, e.g. `ps:pid` or `ps:same-pod-comm (restarted instance, after the kill)`.
     public var victimThreadsSource: String?

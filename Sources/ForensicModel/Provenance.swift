@@ -21,7 +21,7 @@ public struct Provenance: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A problem with the input that did not stop the run.
-public struct Warning: Hashable, Sendable {
+public struct Warning: Error, Hashable, Sendable {
     public var source: Provenance
     public var message: String
     public init(source: Provenance, message: String) { self.source = source; self.message = message }

@@ -14,6 +14,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.nanos < b.nanos }
     public static func + (a: Timestamp, s: Double) -> Timestamp { Timestamp(nanos: a.nanos + Int64((s * 1e9).rounded())) }
     public static func - (a: Timestamp, b: Timestamp) -> Double { Double(a.nanos - b.nanos) / 1e9 }
+    public static func - (a: Timestamp, s: Double) -> Timestamp { a + (-s) }
 
     /// `2024-03-15T11:00:00.123456Z` (microseconds, UTC).
     public var iso8601: String {

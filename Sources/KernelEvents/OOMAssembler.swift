@@ -60,6 +60,10 @@ public struct OOMAssembler {
             } else if m.hasPrefix("oom-kill:") {
                 inv.inTaskTable = false
                 Self.applyConstraint(m, to: &inv)
+            } else if m.hasPrefix("Out of memory: Kill process ") || m.hasPrefix("Out of memory (oom_kill_allocating_task): Kill process ") {
+                if inv.scope == .unknown { inv.scope = .global }
+            } else if m.hasPrefix("Memory cgroup out of memory: Kill process ") {
+                inv.scope = .memcg
             } else if let t = m.after("Task in "), let r = t.range(of: " killed as a result of limit of ") {
                 inv.taskMemcg = String(t[..<r.lowerBound])
                 inv.memcg = String(t[r.upperBound...])
@@ -121,7 +125,18 @@ public struct OOMAssembler {
 
     private mutating func killed(_ m: Substring, line: KernelLine) {
         // "...Killed process 4242 (java) total-vm:4813824kB, anon-rss:..., UID:1000 pgtables:4292kB oom_score_adj:936"
-        guard let p = m.after("Killed process "), let (pid, afterPid) = p.leadingInt(), afterPid.hasPrefix(" (") else {
+        // 2.6.32 prints "Killed process 700, UID 0, (java) total-vm:..."
+        guard let p = m.after("Killed process "), let (pid, afterPid0) = p.leadingInt() else {
+            warnings.append(Warning(source: line.provenance, message: "unrecognised 'Killed process' line"))
+            return
+        }
+        var afterPid = afterPid0
+        var oldUID: Int?
+        if afterPid.hasPrefix(", UID "), let (u, rest) = afterPid.dropFirst(6).leadingInt(), rest.hasPrefix(",") {
+            oldUID = u
+            afterPid = rest.dropFirst()
+        }
+        guard afterPid.hasPrefix(" (") else {
             warnings.append(Warning(source: line.provenance, message: "unrecognised 'Killed process' line"))
             return
         }
@@ -147,7 +162,7 @@ public struct OOMAssembler {
         k.anonRssKB = intAfter("anon-rss:", in: figures)
         k.fileRssKB = intAfter("file-rss:", in: figures)
         k.shmemRssKB = intAfter("shmem-rss:", in: figures)
-        k.victimUid = intAfter("UID:", in: figures)
+        k.victimUid = intAfter("UID:", in: figures) ?? oldUID
         k.victimOomScoreAdj = intAfter("oom_score_adj:", in: figures)
         k.tKilled = line.utc
         k.kKilled = line.kernelMicros

@@ -1,0 +1,82 @@
+import Foundation
+import ForensicModel
+
+/// Read-only access to the files of an input tree. Symlinks are resolved only when they stay
+/// inside the tree; nothing is ever written under it.
+public struct InputTree: Sendable {
+    public let root: String          // absolute, symlinks resolved
+    /// The root as the user wrote it, for messages.
+    public let given: String
+
+    /// A path under `root` as the user would write it (`<given>/<relative>`).
+    public func display(_ real: String) -> String {
+        guard real.hasPrefix(root) else { return real }
+        return given + real.dropFirst(root.count)
+    }
+
+    public init(root: String) {
+        var g = root
+        while g.count > 1 && g.hasSuffix("/") { g.removeLast() }
+        self.given = g
+        let abs = URL(fileURLWithPath: root).standardizedFileURL.path
+        self.root = (try? FileManager.default.destinationOfSymbolicLink(atPath: abs)).map {
+            URL(fileURLWithPath: $0, relativeTo: URL(fileURLWithPath: abs).deletingLastPathComponent()).standardizedFileURL.path
+        } ?? URL(fileURLWithPath: abs).resolvingSymlinksInPath().path
+    }
+
+    /// The real path of `relative` if it exists and stays inside the tree.
+    public func resolve(_ relative: String) -> String? {
+        let p = URL(fileURLWithPath: root).appendingPathComponent(relative).path
+        guard FileManager.default.fileExists(atPath: p) else { return nil }
+        let real = URL(fileURLWithPath: p).resolvingSymlinksInPath().path
+        guard real == root || real.hasPrefix(root + "/") else { return nil }
+        return real
+    }
+
+    /// Lists a directory of the tree (names only), or [] if absent.
+    public func list(_ relative: String) -> [String] {
+        guard let p = resolve(relative) else { return [] }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []).sorted()
+    }
+
+    /// Every regular file under the tree whose name passes `filter` (symlinks not followed).
+    public func find(where filter: (String) -> Bool, maxDepth: Int = 6) -> [String] {
+        var out: [String] = []
+        func walk(_ dir: String, _ depth: Int) {
+            guard depth <= maxDepth, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+            for name in names.sorted() {
+                let p = dir + "/" + name
+                var st = stat()
+                guard lstat(p, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR { walk(p, depth + 1) } else if (st.st_mode & S_IFMT) == S_IFREG, filter(name) { out.append(display(p)) }
+            }
+        }
+        walk(root, 0)
+        return out
+    }
+}
+
+/// Reads a text file, replacing invalid UTF-8; nil with a reason when it cannot be read.
+func readText(_ path: String) -> Result<String, Warning> {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        return .failure(Warning(source: Provenance(path: path), message: "no such file"))
+    }
+    if isDir.boolValue { return .failure(Warning(source: Provenance(path: path), message: "is a directory, expected a file")) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        return .failure(Warning(source: Provenance(path: path), message: "cannot be read (permissions?)"))
+    }
+    return .success(String(decoding: data, as: UTF8.self))
+}
+
+/// Splits text into lines (LF, with CR stripped), keeping 1-based numbers.
+func lines(of text: String) -> [(Int, Substring)] {
+    var out: [(Int, Substring)] = []
+    var n = 0
+    for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        n += 1
+        out.append((n, l.hasSuffix("\r") ? l.dropLast() : l))
+    }
+    if let last = out.last, last.1.isEmpty { out.removeLast() }
+    return out
+}

@@ -1,0 +1,238 @@
+import Foundation
+import ForensicModel
+import KernelEvents
+import NetworkEvents
+
+/// What the user asked to read.
+public struct IngestRequest: Sendable {
+    /// A sosreport directory, a journal directory or a single log / journal / capture file.
+    public var path: String?
+    public var pcaps: [String] = []
+    public var journals: [String] = []
+    public var dmesgs: [String] = []
+    public var keepCopies = false
+    public init(path: String?, pcaps: [String] = [], journals: [String] = [], dmesgs: [String] = [], keepCopies: Bool = false) {
+        self.path = path; self.pcaps = pcaps; self.journals = journals; self.dmesgs = dmesgs; self.keepCopies = keepCopies
+    }
+}
+
+/// Finds the inputs, reads them with the wrappers, runs the extractors. Produces the model.
+public struct Ingestor {
+    public init() {}
+
+    private struct Found {
+        var journalFiles: [(files: [String], label: String, discovered: Bool)] = []
+        var texts: [(path: String, format: TextLogIngest.Format, discovered: Bool)] = []
+        var ps: [String] = []
+        var pcaps: [(String, Bool)] = []
+        var unknown: [String] = []
+    }
+
+    public func run(_ req: IngestRequest) -> AnalysisResult {
+        var result = AnalysisResult()
+        result.inputRoot = req.path.map { InputTree(root: $0).given }
+        var found = Found()
+        var clock = ClockContext()
+        if let path = req.path { discover(path, into: &found, clock: &clock, result: &result) }
+        for j in req.journals {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: j, isDirectory: &isDir), isDir.boolValue {
+                found.journalFiles.append((JournalIngest.files(under: j), j, false))
+            } else if j.hasSuffix(".journal") || j.hasSuffix(".journal~") {
+                found.journalFiles.append(([j], j, false))
+            } else {
+                found.texts.append((j, .journalText, false))
+            }
+        }
+        for d in req.dmesgs { found.texts.append((d, .dmesg, false)) }
+        for p in req.pcaps { found.pcaps.append((p, false)) }
+        result.clockNotes = clock.notes
+
+        // 1. Binary journals (they anchor the kernel clock of the other sources).
+        var streams: [[KernelLine]] = []
+        var podNames: [String: KubeletNames.Names] = [:]
+        var anchors: [AnchorKey: (Int64, String)] = [:]
+        for group in found.journalFiles {
+            if group.files.isEmpty {
+                let w = Warning(source: Provenance(path: group.label), message: "no *.journal files found")
+                result.warnings.append(w)
+                result.inputs.append(InputReport(path: group.label, kind: "journal-binary", status: .unreadable, warnings: 1, detail: w.message, discovered: group.discovered))
+                continue
+            }
+            let out = JournalIngest.read(files: group.files, label: group.label, discovered: group.discovered)
+            result.inputs += out.reports
+            result.warnings += out.warnings
+            for (k, v) in out.bootOffsets { clock.journalBootOffsets[k] = v }
+            for n in out.podNames.values { PodNameTable.add(n, to: &podNames) }
+            for l in out.lines where l.kernelMicros != nil && l.utc != nil && OOMAssembler.mightMatter(l.message) {
+                anchors[AnchorKey(micros: l.kernelMicros!, message: l.message)] = (l.utc!.micros - l.kernelMicros!, l.bootID ?? "")
+            }
+            streams.append(out.lines)
+        }
+
+        // 2. Text logs.
+        for t in found.texts {
+            var (lines, report, warnings) = TextLogIngest.read(path: t.path, format: t.format, clock: clock.localClock, discovered: t.discovered, podNames: &podNames)
+            if t.format == .dmesg || lines.contains(where: { $0.utc == nil && $0.kernelMicros != nil }) {
+                let (note, placed) = placeKernelClock(&lines, anchors: anchors, clock: clock)
+                report.detail += "; " + note
+                if !placed {
+                    warnings.append(Warning(source: Provenance(path: t.path), message: "kernel timestamps kept on the kernel clock: \(note)"))
+                    report.warnings += 1
+                }
+            }
+            result.inputs.append(report)
+            result.warnings += warnings
+            streams.append(lines)
+        }
+
+        // 3. OOM records, per source, then merged across sources.
+        var kills: [OOMKill] = []
+        for s in streams {
+            var a = OOMAssembler()
+            for l in s where OOMAssembler.mightMatter(l.message) { a.feed(l) }
+            a.finish()
+            kills += a.kills
+            result.warnings += a.warnings
+        }
+        kills = OOMMerge.merge(kills)
+        for i in kills.indices {
+            if let uid = kills[i].podUID, let n = podNames[uid] {
+                kills[i].podName = n.pod
+                kills[i].containerName = n.container
+            }
+        }
+
+        // 4. Thread counts from ps listings.
+        var processes: [(PsProcess, String)] = []
+        for p in found.ps {
+            switch readText(p) {
+            case .failure(let w):
+                result.warnings.append(w)
+                result.inputs.append(InputReport(path: p, kind: "ps", status: .unreadable, warnings: 1, detail: w.message, discovered: true))
+            case .success(let text):
+                let (procs, format) = PsListing.parse(text)
+                if let format {
+                    processes += procs.map { ($0, p) }
+                    result.inputs.append(InputReport(path: p, kind: "ps", status: .read, detail: "\(procs.count) processes (\(format))", discovered: true))
+                } else {
+                    result.inputs.append(InputReport(path: p, kind: "ps", status: .skipped, detail: "no thread counts in this layout", discovered: true))
+                }
+            }
+        }
+        ThreadCounts.attach(to: &kills, processes: processes)
+        result.oomKills = kills.sorted { ($0.tInvoked ?? $0.tKilled ?? Timestamp(nanos: .max)) < ($1.tInvoked ?? $1.tKilled ?? Timestamp(nanos: .max)) }
+
+        // 5. Captures.
+        var seenPcaps: Set<String> = []
+        for (p, discovered) in found.pcaps {
+            let real = URL(fileURLWithPath: p).resolvingSymlinksInPath().path
+            guard seenPcaps.insert(real).inserted else { continue }
+            let (analysis, report0, warnings) = CaptureIngest.read(path: p, options: .init(keepCopies: req.keepCopies))
+            var report = report0
+            report.discovered = discovered
+            result.inputs.append(report)
+            result.warnings += warnings
+            if let analysis {
+                result.captures.append(analysis.summary)
+                result.retransmissions += analysis.events
+            }
+        }
+        for u in found.unknown {
+            result.inputs.append(InputReport(path: u, kind: "unknown", status: .skipped, detail: "not a journal, log or capture this tool reads"))
+        }
+        return result
+    }
+
+    struct AnchorKey: Hashable { var micros: Int64; var message: String }
+
+    /// Places printk-stamped lines on UTC: by the journal's copy of the same line (best), else the
+    /// bundle's boot time. Returns a note and whether the lines were placed.
+    private func placeKernelClock(_ lines: inout [KernelLine], anchors: [AnchorKey: (Int64, String)], clock: ClockContext) -> (String, Bool) {
+        var offsets: [Int64] = []
+        var boot: String?
+        for l in lines where l.kernelMicros != nil {
+            if let a = anchors[AnchorKey(micros: l.kernelMicros!, message: l.message)] { offsets.append(a.0); boot = a.1 }
+        }
+        var offset: Int64?
+        var note: String
+        if !offsets.isEmpty {
+            offsets.sort()
+            offset = offsets[offsets.count / 2]
+            note = "kernel clock placed on UTC from \(offsets.count) matching journal entries (boot \(boot!.prefix(8)))"
+        } else if let bt = clock.bootTime {
+            offset = bt.micros
+            note = "kernel clock placed on UTC from the boot time (\(clock.bootTimeSource ?? "bundle"))"
+        } else {
+            note = "no journal or boot time to place the kernel clock on UTC"
+        }
+        guard let offset else { return (note, false) }
+        for i in lines.indices where lines[i].utc == nil {
+            if let k = lines[i].kernelMicros { lines[i].utc = Timestamp(micros: k + offset); lines[i].bootID = boot }
+        }
+        return (note, true)
+    }
+
+    private func discover(_ path: String, into found: inout Found, clock: inout ClockContext, result: inout AnalysisResult) {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            let w = Warning(source: Provenance(path: path), message: "no such file or directory")
+            result.warnings.append(w)
+            result.inputs.append(InputReport(path: path, kind: "unknown", status: .unreadable, warnings: 1, detail: w.message))
+            return
+        }
+        if !isDir.boolValue {
+            classifyFile(path, into: &found, discovered: false)
+            return
+        }
+        let tree = InputTree(root: path)
+        let isSos = tree.resolve("sos_commands") != nil || tree.resolve("var/log") != nil || tree.resolve("proc") != nil
+        if !isSos {
+            let files = JournalIngest.files(under: tree.root)
+            if !files.isEmpty { found.journalFiles.append((files, path, false)) }
+            for f in tree.find(where: isCapture, maxDepth: 2) { found.pcaps.append((f, true)) }
+            if files.isEmpty && found.pcaps.isEmpty {
+                for f in tree.find(where: { _ in true }, maxDepth: 1) { classifyFile(f, into: &found, discovered: true) }
+            }
+            return
+        }
+        clock = ClockContext.from(tree: tree)
+        var journalFiles: [String] = []
+        for rel in ["var/log/journal", "run/log/journal"] {
+            if tree.resolve(rel) != nil { journalFiles += JournalIngest.files(under: tree.given + "/" + rel) }
+        }
+        if !journalFiles.isEmpty { found.journalFiles.append((journalFiles, tree.given + "/var/log/journal", true)) }
+        for rel in ["sos_commands/kernel/dmesg", "sos_commands/general/dmesg", "var/log/dmesg"] {
+            if let p = tree.resolve(rel) { found.texts.append((tree.display(p), .dmesg, true)); break }
+        }
+        for name in tree.list("sos_commands/logs") where name.hasPrefix("journalctl_") {
+            if name.contains("verbose") || name.contains("export") || name.contains("json") || name.contains("list-boots") || name.contains("disk-usage") {
+                result.inputs.append(InputReport(path: tree.given + "/sos_commands/logs/" + name, kind: "journal-text", status: .skipped, detail: "layout not read yet (the short-format files are used)", discovered: true))
+                continue
+            }
+            if let p = tree.resolve("sos_commands/logs/" + name) { found.texts.append((tree.display(p), .journalText, true)) }
+        }
+        for rel in ["var/log/messages", "var/log/syslog", "var/log/kern.log"] {
+            if let p = tree.resolve(rel) { found.texts.append((tree.display(p), .syslog, true)) }
+        }
+        for name in tree.list("sos_commands/process") where name.hasPrefix("ps_") {
+            if let p = tree.resolve("sos_commands/process/" + name) { found.ps.append(tree.display(p)) }
+        }
+        for f in tree.find(where: isCapture, maxDepth: 4) { found.pcaps.append((f, true)) }
+    }
+
+    private func isCapture(_ name: String) -> Bool {
+        name.hasSuffix(".pcap") || name.hasSuffix(".pcapng") || name.hasSuffix(".cap")
+    }
+
+    private func classifyFile(_ path: String, into found: inout Found, discovered: Bool) {
+        let name = (path as NSString).lastPathComponent
+        if name.hasSuffix(".journal") || name.hasSuffix(".journal~") {
+            found.journalFiles.append(([path], path, discovered))
+        } else if isCapture(name) {
+            found.pcaps.append((path, discovered))
+        } else {
+            found.texts.append((path, TextLogIngest.sniff(path), discovered))
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ForensicModel
+import KernelEvents
+
+/// The same kill appears in several sources (journal, dmesg, journalctl text, syslog). Keep one
+/// record, from the source with the best clocks, and fill its gaps from the others.
+enum OOMMerge {
+    static func merge(_ kills: [OOMKill]) -> [OOMKill] {
+        var out: [OOMKill] = []
+        for k in kills.sorted(by: { $0.sourceKind < $1.sourceKind }) {
+            if let i = out.firstIndex(where: { same($0, k) }) {
+                fill(&out[i], from: k)
+            } else {
+                out.append(k)
+            }
+        }
+        return out
+    }
+
+    static func same(_ a: OOMKill, _ b: OOMKill) -> Bool {
+        guard a.victimPid == b.victimPid, a.victimComm == b.victimComm else { return false }
+        if let ka = a.kKilled, let kb = b.kKilled {
+            if let ba = a.bootID, let bb = b.bootID, ba != bb { return false }
+            return abs(ka - kb) <= 1000
+        }
+        if let ta = a.tKilled, let tb = b.tKilled { return abs(ta - tb) <= 2.0 }
+        return false
+    }
+
+    static func fill(_ a: inout OOMKill, from b: OOMKill) {
+        a.alsoSeenIn.append(b.source)
+        if a.invokerComm == nil { a.invokerComm = b.invokerComm; a.invokerPid = b.invokerPid; a.invokedAt = b.invokedAt; a.gfpMask = b.gfpMask; a.order = b.order }
+        if a.invokerPid == nil { a.invokerPid = b.invokerPid }
+        if a.scope == .unknown { a.scope = b.scope }
+        if a.taskMemcg == nil { a.taskMemcg = b.taskMemcg; a.podUID = b.podUID; a.containerID = b.containerID }
+        if a.memcg == nil { a.memcg = b.memcg }
+        if a.memcgUsageKB == nil { a.memcgUsageKB = b.memcgUsageKB; a.memcgLimitKB = b.memcgLimitKB }
+        if a.victimThreads == nil, b.victimThreads != nil { a.victimThreads = b.victimThreads; a.victimThreadsSource = b.victimThreadsSource }
+        if a.kInvoked == nil && a.kKilled == nil && a.kReaped == nil { a.kInvoked = b.kInvoked; a.kKilled = b.kKilled; a.kReaped = b.kReaped }
+        if a.tInvoked == nil { a.tInvoked = b.tInvoked }
+        if a.tKilled == nil { a.tKilled = b.tKilled }
+        if !a.reaped && b.reaped { a.reaped = true; a.tReaped = b.tReaped; a.kReaped = b.kReaped; a.reapedAt = b.reapedAt }
+        if a.bootID == nil { a.bootID = b.bootID }
+    }
+}
+
+/// Victim thread counts from the bundle's ps listings (taken after the kill).
+enum ThreadCounts {
+    static func attach(to kills: inout [OOMKill], processes: [(PsProcess, String)]) {
+        for i in kills.indices where kills[i].victimThreads == nil {
+            let k = kills[i]
+            guard let comm = k.victimComm else { continue }
+            // 1. The victim itself, still listed (same pid and comm).
+            if let pid = k.victimPid, let (p, file) = processes.first(where: { $0.0.pid == pid && $0.0.comm == comm }) {
+                kills[i].victimThreads = p.threads
+                kills[i].victimThreadsSource = "ps: same pid (\(file):\(p.line))"
+                continue
+            }
+            // 2. The restarted instance in the same pod (or container), same comm.
+            if let pod = k.podUID {
+                let cands = processes.filter { $0.0.comm == comm && ($0.0.cgroup.flatMap(CgroupPath.podUID) == pod) }
+                if let (p, file) = cands.max(by: { $0.0.threads < $1.0.threads }) {
+                    kills[i].victimThreads = p.threads
+                    kills[i].victimThreadsSource = "estimate: restarted \(comm) pid \(p.pid) in the same pod, listed by ps after the kill (\(file):\(p.line))"
+                    continue
+                }
+            }
+            if let cid = k.containerID {
+                let cands = processes.filter { $0.0.comm == comm && ($0.0.cgroup.flatMap(CgroupPath.containerID) == cid) }
+                if let (p, file) = cands.first {
+                    kills[i].victimThreads = p.threads
+                    kills[i].victimThreadsSource = "estimate: \(comm) pid \(p.pid) in the same container, listed by ps after the kill (\(file):\(p.line))"
+                }
+            }
+        }
+    }
+}

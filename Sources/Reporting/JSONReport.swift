@@ -1,0 +1,133 @@
+import ForensicModel
+
+/// The JSON contract (README "JSON output"): names are kept; fields are only ever added.
+public enum JSONReport {
+    public static let toolName = "nodesleuth"
+
+    public static func analyze(_ r: AnalysisResult, version: String) -> JSON {
+        .object([
+            ("tool", .object([("name", .string(toolName)), ("version", .string(version))])),
+            ("inputs", .array(r.inputs.map(input))),
+            ("clock_notes", .array(r.clockNotes.map(JSON.string))),
+            ("oom_kills", .array(r.oomKills.map(oom))),
+            ("captures", .array(r.captures.map(capture))),
+            ("bursts", .array(r.bursts.map(burst))),
+            ("hypotheses", .array(r.hypotheses.map(hypothesis))),
+            ("warnings", .array(r.warnings.map(warning))),
+        ])
+    }
+
+    public static func oomOnly(_ r: AnalysisResult, version: String) -> JSON {
+        .object([
+            ("tool", .object([("name", .string(toolName)), ("version", .string(version))])),
+            ("inputs", .array(r.inputs.map(input))),
+            ("oom_kills", .array(r.oomKills.map(oom))),
+            ("warnings", .array(r.warnings.map(warning))),
+        ])
+    }
+
+    public static func retrans(_ r: AnalysisResult, version: String) -> JSON {
+        .object([
+            ("tool", .object([("name", .string(toolName)), ("version", .string(version))])),
+            ("inputs", .array(r.inputs.map(input))),
+            ("captures", .array(r.captures.map(capture))),
+            ("events", .array(r.retransmissions.map(event))),
+            ("warnings", .array(r.warnings.map(warning))),
+        ])
+    }
+
+    static func input(_ i: InputReport) -> JSON {
+        .object([("path", .string(i.path)), ("kind", .string(i.kind)), ("status", .string(i.status.rawValue)),
+                 ("warnings", .int(i.warnings)), ("detail", .string(i.detail)), ("discovered", .bool(i.discovered))])
+    }
+
+    static func ts(_ t: Timestamp?) -> JSON { t.map { .string($0.iso8601) } ?? .null }
+    static func k(_ v: Int64?) -> JSON { v.map { .raw(formatKernelSeconds($0)) } ?? .null }
+
+    public static func oom(_ o: OOMKill) -> JSON {
+        let d = o.killDuration
+        return .object([
+            ("scope", .string(o.scope.rawValue)),
+            ("invoker_comm", .opt(o.invokerComm)), ("invoker_pid", .opt(o.invokerPid)),
+            ("victim_pid", .opt(o.victimPid)), ("victim_comm", .opt(o.victimComm)),
+            ("victim_uid", .opt(o.victimUid)), ("victim_oom_score_adj", .opt(o.victimOomScoreAdj)),
+            ("anon_rss_kb", .opt(o.anonRssKB)), ("file_rss_kb", .opt(o.fileRssKB)),
+            ("shmem_rss_kb", .opt(o.shmemRssKB)), ("total_vm_kb", .opt(o.totalVmKB)),
+            ("memcg_usage_kb", .opt(o.memcgUsageKB)), ("memcg_limit_kb", .opt(o.memcgLimitKB)),
+            ("memcg", .opt(o.memcg)), ("task_memcg", .opt(o.taskMemcg)),
+            ("pod_uid", .opt(o.podUID)), ("pod_name", .opt(o.podName)),
+            ("container_id", .opt(o.containerID)), ("container_name", .opt(o.containerName)),
+            ("victim_threads", .opt(o.victimThreads)), ("victim_threads_source", .opt(o.victimThreadsSource)),
+            ("t_invoked", ts(o.tInvoked)), ("t_killed", ts(o.tKilled)), ("t_reaped", ts(o.tReaped)),
+            ("k_invoked", k(o.kInvoked)), ("k_killed", k(o.kKilled)), ("k_reaped", k(o.kReaped)),
+            ("boot_id", .opt(o.bootID)),
+            ("kill_duration_s", d.map { .double($0.seconds) } ?? .null),
+            ("kill_duration_end", .opt(d?.end)),
+            ("reaped", .bool(o.reaped)),
+            ("source", .string(o.source.description)),
+            ("also_seen_in", .array(o.alsoSeenIn.map { .string($0.description) })),
+        ])
+    }
+
+    static func counts(_ d: [String: Int]) -> JSON {
+        .object(d.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })
+    }
+
+    public static func capture(_ c: CaptureSummary) -> JSON {
+        var byKind = c.retransmissionsByKind
+        for k in ["retransmission", "fast_retransmission", "spurious_retransmission"] where byKind[k] == nil { byKind[k] = 0 }
+        var wsKind = c.wiresharkByKind
+        for k in ["retransmission", "fast_retransmission", "spurious_retransmission"] where wsKind[k] == nil { wsKind[k] = 0 }
+        return .object([
+            ("path", .string(c.path)), ("link_type", .string(c.linkType)),
+            ("frames", .int(c.frames)), ("tcp_segments", .int(c.tcpSegments)),
+            ("duplicate_copies", .int(c.duplicateCopies)),
+            ("retransmissions_wireshark", .int(c.retransmissionsWireshark)),
+            ("retransmissions_real", .int(c.retransmissionsReal)),
+            ("retransmissions_by_kind", counts(byKind)),
+            ("retransmissions_wireshark_by_kind", counts(wsKind)),
+            ("dup_acks_wireshark", .int(c.dupAcksWireshark)), ("dup_acks_real", .int(c.dupAcksReal)),
+            ("syn_retransmissions_real", .int(c.synRetransmissionsReal)),
+            ("resets", .int(c.resets)),
+            ("first_time", ts(c.firstTime)), ("last_time", ts(c.lastTime)),
+            ("copy_interfaces", counts(c.copyInterfaces)),
+            ("address_rewrites", counts(c.addressRewrites)),
+            ("skipped_frames", counts(c.skipped)),
+            ("truncated_at", .opt(c.truncatedAt)),
+        ])
+    }
+
+    static func event(_ e: RetransmissionEvent) -> JSON {
+        .object([("frame", .int(e.frame)), ("time", .string(e.time.iso8601)),
+                 ("epoch", .raw(epochString(e.time))), ("flow", .string(e.flow)), ("kind", .string(e.kind)),
+                 ("copy_of", .opt(e.copyOf)), ("syn", .bool(e.isSYN)), ("rto_s", .opt(e.rto)),
+                 ("capture", .string(e.capturePath))])
+    }
+
+    static func epochString(_ t: Timestamp) -> String {
+        let s = t.nanos / 1_000_000_000, f = t.nanos % 1_000_000_000
+        var fs = String(f)
+        while fs.count < 9 { fs = "0" + fs }
+        return "\(s).\(fs)"
+    }
+
+    static func burst(_ b: Burst) -> JSON {
+        .object([("start", .string(b.start.iso8601)), ("end", .string(b.end.iso8601)), ("retransmissions", .int(b.count)),
+                 ("first_frame", .string(b.firstFrame.description))])
+    }
+
+    static func hypothesis(_ h: Hypothesis) -> JSON {
+        .object([
+            ("rank", .int(h.rank)), ("id", .string(h.id.rawValue)), ("title", .string(h.title)),
+            ("score", .double((h.score * 1000).rounded() / 1000)), ("score_explanation", .string(h.scoreExplanation)),
+            ("summary", .string(h.summary)),
+            ("evidence", .array(h.evidence.map(evidence))),
+            ("counter_evidence", .array(h.counterEvidence.map(evidence))),
+            ("next_step", .opt(h.nextStep)),
+        ])
+    }
+
+    static func evidence(_ e: Evidence) -> JSON { .object([("text", .string(e.text)), ("source", .opt(e.source))]) }
+
+    static func warning(_ w: Warning) -> JSON { .object([("source", .string(w.source.description)), ("message", .string(w.message))]) }
+}

@@ -1,0 +1,193 @@
+import ForensicModel
+
+/// Plain-text report for people: the verdict first, then the evidence.
+public enum TextReport {
+    public struct Options: Sendable {
+        public var verbose = false
+        public var maxEvidence = 6
+        public init(verbose: Bool = false) { self.verbose = verbose }
+    }
+
+    public static func analyze(_ r: AnalysisResult, options: Options = Options()) -> String {
+        var o = ""
+        if let top = r.hypotheses.first {
+            if top.score > 0 {
+                o += "Verdict: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)\n"
+            } else {
+                o += "Verdict: no hypothesis is supported by the inputs (nothing scored above 0).\n"
+            }
+        }
+        o += "\n"
+        o += section("Hypotheses")
+        for h in r.hypotheses {
+            o += "\(h.rank). \(h.id.rawValue)  score \(score(h.score))  \(h.title)\n"
+            o += wrap(h.summary, indent: "   ")
+            if h.score > 0 || options.verbose { o += wrap("score = " + h.scoreExplanation, indent: "   ") }
+            for e in h.evidence.prefix(options.verbose ? .max : options.maxEvidence) { o += item("+", e) }
+            if !options.verbose && h.evidence.count > options.maxEvidence { o += "   + … \(h.evidence.count - options.maxEvidence) more (--verbose)\n" }
+            for e in h.counterEvidence.prefix(options.verbose ? .max : options.maxEvidence) { o += item("-", e) }
+            if let n = h.nextStep, h.score > 0 { o += wrap("Next: " + n, indent: "   ") }
+            o += "\n"
+        }
+        o += oomTable(r.oomKills)
+        o += captureTable(r.captures)
+        o += inputsTable(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot)
+        o += warningsBlock(r.warnings, verbose: options.verbose)
+        return o
+    }
+
+    public static func oomOnly(_ r: AnalysisResult, options: Options = Options()) -> String {
+        oomTable(r.oomKills) + inputsTable(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot) + warningsBlock(r.warnings, verbose: options.verbose)
+    }
+
+    public static func retrans(_ r: AnalysisResult, options: Options = Options()) -> String {
+        var o = captureTable(r.captures)
+        let real = r.retransmissions.filter { $0.copyOf == nil }
+        if !real.isEmpty {
+            o += section("Top flows by real retransmissions")
+            var byFlow: [String: Int] = [:]
+            for e in real { byFlow[e.flow, default: 0] += 1 }
+            for (f, n) in byFlow.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
+                o += "  \(pad(String(n), 6, right: true))  \(f)\n"
+            }
+            o += "\n" + section("Real retransmissions (first 20)")
+            for e in real.prefix(options.verbose ? .max : 20) {
+                o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(pad(e.kind, 24))\(e.flow)\(e.rto.map { "  rto \(String(format3($0))) s" } ?? "")\n"
+            }
+            o += "\n"
+        }
+        return o + inputsTable(r.inputs, clockNotes: []) + warningsBlock(r.warnings, verbose: options.verbose)
+    }
+
+    // MARK: - pieces
+
+    static func section(_ title: String) -> String { title + "\n" + String(repeating: "-", count: title.count) + "\n" }
+
+    static func score(_ s: Double) -> String { format3(s) }
+
+    static func format3(_ v: Double) -> String {
+        let r = (v * 1000).rounded() / 1000
+        let whole = Int(r)
+        var frac = String(Int(((r - Double(whole)) * 1000).rounded()))
+        while frac.count < 3 { frac = "0" + frac }
+        return "\(whole).\(frac)"
+    }
+
+    static func item(_ sign: String, _ e: Evidence) -> String {
+        wrap(e.text + (e.source.map { "  [\(shortCursor($0))]" } ?? ""), indent: "   \(sign) ", hanging: "     ")
+    }
+
+    /// Journal cursors are long; text shows the seqnum part (`…@i=1b`); JSON keeps them whole.
+    static func shortCursor(_ s: String) -> String {
+        guard let at = s.firstIndex(of: "@"), s[at...].contains(";i=") else { return s }
+        let cursor = s[s.index(after: at)...]
+        let i = cursor.split(separator: ";").first { $0.hasPrefix("i=") } ?? ""
+        return s[..<at] + "@" + i + " (full cursor in --format json)"
+    }
+
+    static func short(_ p: Provenance) -> String { shortCursor(p.description) }
+
+    static func wrap(_ text: String, indent: String, hanging: String? = nil, width: Int = 100) -> String {
+        var out = ""
+        var line = indent
+        let hang = hanging ?? indent
+        for word in text.split(separator: " ") {
+            if line.count + word.count + 1 > width, line.trimmingCharacters() != "" , line != indent, line != hang {
+                out += line + "\n"
+                line = hang
+            }
+            if line != indent && line != hang { line += " " }
+            line += word
+        }
+        return out + line + "\n"
+    }
+
+    static func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+        if s.count >= n { return s }
+        let p = String(repeating: " ", count: n - s.count)
+        return right ? p + s : s + p
+    }
+
+    static func table(_ header: [String], _ rows: [[String]], rightAligned: Set<Int> = []) -> String {
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in i == cells.count - 1 && !rightAligned.contains(i) ? c : pad(c, widths[i], right: rightAligned.contains(i)) }
+                .joined(separator: "  ").trimmingTrailing() + "\n"
+        }
+        return "  " + line(header) + rows.map { "  " + line($0) }.joined()
+    }
+
+    static func oomTable(_ kills: [OOMKill]) -> String {
+        var o = section("OOM kills (\(kills.count))")
+        if kills.isEmpty { return o + "  none found\n\n" }
+        let rows = kills.map { k -> [String] in
+            let victim = "\(k.victimComm ?? "?")[\(k.victimPid.map(String.init) ?? "?")]"
+            let who = k.containerName.map { "\($0) " } ?? ""
+            let pod = k.podName ?? k.podUID.map { "pod " + $0.prefix(8) + "…" } ?? "-"
+            return [(k.tInvoked ?? k.tKilled)?.iso8601 ?? "not on UTC", who + victim, k.scope.rawValue,
+                    k.killDuration.map { format3($0.seconds) + " s" + ($0.end == "reaped" ? "" : "*") } ?? "?",
+                    k.victimThreads.map(String.init) ?? "?",
+                    k.anonRssKB.map { "\($0 / 1024) MiB" } ?? "?", pod]
+        }
+        o += table(["#", "invoked (UTC)", "victim", "scope", "took", "threads", "anon-rss", "pod"],
+                   rows.enumerated().map { [String($0.offset + 1)] + $0.element }, rightAligned: [0, 4, 5, 6])
+        for (i, k) in kills.enumerated() {
+            var d = "#\(i + 1) \(k.invokerComm.map { "invoked by \($0)" + (k.invokerPid.map { "[\($0)]" } ?? "") } ?? "invoker unknown")"
+            if let a = k.kInvoked { d += ", kernel \(formatKernelSeconds(a))" + (k.kReaped.map { " → \(formatKernelSeconds($0))" } ?? "") }
+            d += "; read from \(short(k.source))" + (k.alsoSeenIn.isEmpty ? "" : " and \(k.alsoSeenIn.count) other source\(k.alsoSeenIn.count == 1 ? "" : "s")")
+            o += wrap(d, indent: "  ", hanging: "     ")
+            if let s = k.victimThreadsSource { o += wrap("threads: " + s, indent: "     ", hanging: "       ") }
+        }
+        if kills.contains(where: { $0.killDuration?.end == "killed" }) { o += "  * no oom_reaper line: duration measured invoked → killed\n" }
+        return o + "\n"
+    }
+
+    static func captureTable(_ caps: [CaptureSummary]) -> String {
+        var o = section("Captures (\(caps.count))")
+        if caps.isEmpty { return o + "  none given (use --pcap FILE)\n\n" }
+        let rows = caps.map { c in
+            [c.path.split(separator: "/").last.map(String.init) ?? c.path, c.linkType, String(c.frames), String(c.duplicateCopies),
+             String(c.retransmissionsWireshark), String(c.retransmissionsReal), String(c.dupAcksWireshark), String(c.dupAcksReal)]
+        }
+        o += table(["file", "link", "frames", "copies", "retrans (Wireshark)", "retrans (real)", "dup ACK (W)", "dup ACK (real)"], rows, rightAligned: [2, 3, 4, 5, 6, 7])
+        for c in caps {
+            if let f = c.firstTime, let l = c.lastTime { o += "    \(c.path): \(f.iso8601) – \(l.iso8601)\n" }
+            if let t = c.truncatedAt { o += "    file ends early \(t)\n" }
+        }
+        return o + "\n"
+    }
+
+    static func inputsTable(_ inputs: [InputReport], clockNotes: [String], root: String? = nil) -> String {
+        var o = section("Inputs (\(inputs.count))")
+        if let root { o += "  under \(root)/ unless given:\n" }
+        func rel(_ p: String) -> String {
+            guard let root, p.hasPrefix(root + "/") else { return p }
+            return String(p.dropFirst(root.count + 1))
+        }
+        let rows = inputs.map { [$0.status.rawValue, $0.kind, rel($0.path) + ($0.discovered ? "" : " (given)")] }
+        o += table(["status", "kind", "path"], rows)
+        for i in inputs where !i.detail.isEmpty {
+            o += wrap("\(i.path.split(separator: "/").last ?? ""): \(i.detail)", indent: "    ", hanging: "      ")
+        }
+        for n in clockNotes { o += "  clock: \(n)\n" }
+        return o + "\n"
+    }
+
+    static func warningsBlock(_ ws: [Warning], verbose: Bool) -> String {
+        guard !ws.isEmpty else { return "" }
+        var o = section("Warnings (\(ws.count))")
+        for w in ws.prefix(verbose ? .max : 10) { o += wrap("\(w.source): \(w.message)", indent: "  ", hanging: "    ") }
+        if !verbose && ws.count > 10 { o += "  … \(ws.count - 10) more (--verbose)\n" }
+        return o
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String { String(drop { $0 == " " }) }
+    func trimmingTrailing() -> String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}

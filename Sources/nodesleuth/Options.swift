@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import ForensicModel
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: text (for people) or json (for machines).")
+    var format: OutputFormat = .text
+
+    @Option(name: [.short, .long], help: "Write the report to FILE instead of standard output.")
+    var output: String?
+
+    @Flag(name: .long, help: "Per-input details and every warning in full.")
+    var verbose = false
+
+    /// Writes the report; refuses to write inside an input tree.
+    func emit(_ text: String, inputs: [String]) throws {
+        guard let output else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+            return
+        }
+        let target = URL(fileURLWithPath: output).standardizedFileURL.path
+        for i in inputs {
+            let root = URL(fileURLWithPath: i).standardizedFileURL.resolvingSymlinksInPath().path
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue, target.hasPrefix(root + "/") {
+                throw ValidationError("--output \(output) is inside the input \(i); nodesleuth never writes into what it reads")
+            }
+        }
+        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
+            throw ValidationError("cannot write --output \(output)")
+        }
+    }
+}
+
+/// Exit status 2 when nothing could be read.
+func exitIfNothingRead(_ r: AnalysisResult) throws {
+    if r.inputs.isEmpty || r.inputs.allSatisfy({ $0.status == .unreadable || $0.status == .skipped }) {
+        FileHandle.standardError.write(Data("nodesleuth: no input could be read\n".utf8))
+        throw ExitCode(2)
+    }
+}

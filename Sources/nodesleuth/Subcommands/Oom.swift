@@ -1,0 +1,35 @@
+import ArgumentParser
+import ForensicModel
+import Ingest
+import Reporting
+
+struct Oom: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the kernel OOM kills in logs: invoker, victim, scope, cgroup, threads, kill duration.",
+        discussion: """
+        Examples:
+          nodesleuth oom ./sosreport-node7
+          nodesleuth oom dmesg.txt /var/log/journal --format json
+        """)
+
+    @Argument(help: "sosreport directories, journal directories, or log / journal files.")
+    var inputs: [String]
+
+    @OptionGroup var out: OutputOptions
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one input") }
+    }
+
+    func run() throws {
+        var merged = AnalysisResult()
+        // The first input is read as a bundle; the others join it as journals / logs.
+        var req = IngestRequest(path: inputs[0])
+        for extra in inputs.dropFirst() { req.journals.append(extra) }
+        merged = Ingestor().run(req)
+        let text = out.format == .json ? JSONReport.oomOnly(merged, version: NodeSleuth.version).render()
+                                       : TextReport.oomOnly(merged, options: .init(verbose: out.verbose))
+        try out.emit(text, inputs: inputs)
+        try exitIfNothingRead(merged)
+    }
+}

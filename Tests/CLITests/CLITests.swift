@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+/// Runs the built `nodesleuth` binary (it sits beside the test bundle in the build folder).
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var binary: URL {
+        if let env = ProcessInfo.processInfo.environment["NODESLEUTH_BIN"] { return URL(fileURLWithPath: env) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("nodesleuth").path), dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("nodesleuth")
+    }
+
+    static func run(_ args: [String]) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = repo
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static let bundle = "testdata/bundles/seed-incident/sosreport-node7"
+    static let capture = "testdata/bundles/seed-incident/captures/any.pcap"
+}
+
+@Suite("nodesleuth binary")
+struct CLITests {
+    @Test("analyze on the demo bundle: oom-kill-stall first, names logstash, 300 threads, each kill duration, copies as copies")
+    func demoJSON() throws {
+        let r = try CLI.run(["analyze", CLI.bundle, "--pcap", CLI.capture, "--format", "json"])
+        #expect(r.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let tool = try #require(json["tool"] as? [String: Any])
+        #expect(tool["name"] as? String == "nodesleuth")
+        let hyps = try #require(json["hypotheses"] as? [[String: Any]])
+        #expect(hyps.first?["id"] as? String == "oom-kill-stall")
+        #expect(hyps.map { $0["id"] as? String } .contains("capture-duplicates"))
+        let summary = try #require(hyps.first?["summary"] as? String)
+        #expect(summary.contains("logstash"))
+        #expect(summary.contains("300 threads"))
+        let kills = try #require(json["oom_kills"] as? [[String: Any]])
+        let truth = try JSONSerialization.jsonObject(with: Data(contentsOf: CLI.repo.appendingPathComponent("testdata/bundles/seed-incident/TRUTH.json"))) as! [String: Any]
+        let truthKills = truth["kills"] as! [[String: Any]]
+        #expect(kills.count == truthKills.count)
+        for (k, t) in zip(kills, truthKills) {
+            #expect(abs((k["kill_duration_s"] as! Double) - (t["duration"] as! Double)) < 1e-6)
+            #expect(k["victim_threads"] as? Int == 300)
+            #expect(k["scope"] as? String == "memcg")
+            #expect(k["t_invoked"] as? String != nil)
+            for key in ["invoker_comm", "invoker_pid", "victim_pid", "victim_comm", "victim_uid", "victim_oom_score_adj",
+                        "anon_rss_kb", "file_rss_kb", "shmem_rss_kb", "total_vm_kb", "memcg", "task_memcg", "pod_uid",
+                        "container_id", "victim_threads", "victim_threads_source", "t_invoked", "t_killed", "t_reaped",
+                        "k_invoked", "k_killed", "k_reaped", "kill_duration_s", "reaped", "source"] {
+                #expect(k.keys.contains(key), "missing \(key)")
+            }
+        }
+        let caps = try #require(json["captures"] as? [[String: Any]])
+        #expect(caps.first?["duplicate_copies"] as? Int == truth["copies"] as? Int)
+        #expect(caps.first?["retransmissions_real"] as? Int == truth["real_retransmissions"] as? Int)
+        #expect((caps.first?["retransmissions_wireshark"] as? Int ?? 0) > 1000)
+        let inputs = try #require(json["inputs"] as? [[String: Any]])
+        #expect(Set(inputs.compactMap { $0["kind"] as? String }).isSuperset(of: ["journal-binary", "dmesg", "journal-text", "ps", "pcap"]))
+    }
+
+    @Test("text output starts with the verdict")
+    func demoText() throws {
+        let r = try CLI.run([CLI.bundle, "--pcap", CLI.capture])   // analyze is the default subcommand
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("Verdict: oom-kill-stall"))
+        #expect(r.stdout.contains("logstash"))
+    }
+
+    @Test("same inputs, byte-identical JSON")
+    func stable() throws {
+        let a = try CLI.run(["analyze", CLI.bundle, "--pcap", CLI.capture, "--format", "json"])
+        let b = try CLI.run(["analyze", CLI.bundle, "--pcap", CLI.capture, "--format", "json"])
+        #expect(a.stdout == b.stdout)
+    }
+
+    @Test("oom and retrans subcommands")
+    func subcommands() throws {
+        let o = try CLI.run(["oom", CLI.bundle + "/sos_commands/kernel/dmesg", "--format", "json"])
+        #expect(o.status == 0)
+        let oj = try #require(try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any])
+        #expect((oj["oom_kills"] as? [Any])?.count == 3)
+        let t = try CLI.run(["retrans", CLI.capture, "--format", "json"])
+        #expect(t.status == 0)
+        let tj = try #require(try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as? [String: Any])
+        let events = try #require(tj["events"] as? [[String: Any]])
+        #expect(events.contains { $0["copy_of"] is Int })
+        #expect(events.filter { $0["copy_of"] is NSNull }.count == 26)
+        let w = try CLI.run(["retrans", CLI.capture, "--wireshark-compatible", "--format", "json"])
+        let wj = try #require(try JSONSerialization.jsonObject(with: Data(w.stdout.utf8)) as? [String: Any])
+        let cap = try #require((wj["captures"] as? [[String: Any]])?.first)
+        #expect(cap["retransmissions_real"] as? Int == cap["retransmissions_wireshark"] as? Int)
+    }
+
+    @Test("exit status: 2 when nothing could be read, 64 for usage errors")
+    func exitCodes() throws {
+        #expect(try CLI.run(["analyze", "/nonexistent/bundle"]).status == 2)
+        #expect(try CLI.run(["analyze"]).status == 64)
+        #expect(try CLI.run(["analyze", "--format", "yaml", CLI.bundle]).status == 64)
+    }
+
+    @Test("--output refuses to write into the bundle it reads")
+    func neverWritesIntoBundle() throws {
+        let r = try CLI.run(["analyze", CLI.bundle, "--output", CLI.bundle + "/report.txt"])
+        #expect(r.status == 64)
+        #expect(!FileManager.default.fileExists(atPath: CLI.repo.appendingPathComponent(CLI.bundle + "/report.txt").path))
+    }
+}

@@ -1,0 +1,101 @@
+import Testing
+import ForensicModel
+@testable import Correlation
+
+/// Builds an analysis result in memory: kills at `kills` (start, duration), real retransmissions
+/// at `retrans` seconds, copies flagged by Wireshark at `copies` seconds, over a 600 s capture.
+func scenario(kills: [(Double, Double)], retrans: [Double], copies: [Double] = []) -> AnalysisResult {
+    let t0 = Timestamp(nanos: 1_700_000_000 * 1_000_000_000)
+    var r = AnalysisResult()
+    var c = CaptureSummary(path: "c.pcap", linkType: "LINUX_SLL2")
+    c.firstTime = t0
+    c.lastTime = t0 + 600
+    c.frames = 10000
+    c.tcpSegments = 10000
+    c.retransmissionsReal = retrans.count
+    c.retransmissionsWireshark = retrans.count + copies.count
+    c.duplicateCopies = copies.count * 2
+    r.captures = [c]
+    for (i, s) in retrans.enumerated() {
+        r.retransmissions.append(RetransmissionEvent(frame: i + 1, time: t0 + s, flow: "a -> b", kind: "retransmission", copyOf: nil, isSYN: false, rto: 0.2, capturePath: "c.pcap"))
+    }
+    for (i, s) in copies.enumerated() {
+        r.retransmissions.append(RetransmissionEvent(frame: 5000 + i, time: t0 + s, flow: "a -> b", kind: "retransmission", copyOf: 4999 + i, isSYN: false, rto: nil, capturePath: "c.pcap"))
+    }
+    for (i, (s, d)) in kills.enumerated() {
+        var k = OOMKill(source: Provenance(path: "dmesg", line: i * 20 + 1), sourceKind: .dmesg)
+        k.victimPid = 100 + i
+        k.victimComm = "java"
+        k.tInvoked = t0 + s
+        k.tKilled = t0 + s + 0.001
+        k.tReaped = t0 + s + d
+        k.reaped = true
+        r.oomKills.append(k)
+    }
+    return r
+}
+
+@Suite("Ranking")
+struct CorrelatorTests {
+    @Test("bursts: retransmissions closer than the gap belong together; copies are not symptoms")
+    func bursts() {
+        let r = scenario(kills: [], retrans: [10, 10.2, 10.6, 11.4, 50, 50.1], copies: [30])
+        let b = BurstFinder.bursts(r.retransmissions, gap: 2)
+        #expect(b.map(\.count) == [4, 2])
+        #expect(b[0].end - b[0].start == 1.4)
+    }
+
+    @Test("the incident: kills line up with the bursts → oom-kill-stall first, small p")
+    func incident() throws {
+        var r = scenario(kills: [(100, 1.4), (230, 2.1), (370, 1.2)],
+                         retrans: [100.3, 100.7, 101.5, 230.2, 231.0, 232.5, 370.4, 370.8, 300.5],
+                         copies: Array(stride(from: 1.0, to: 600, by: 2)))
+        Correlator.run(&r)
+        #expect(r.hypotheses.first?.id == .oomKillStall)
+        #expect(r.hypotheses.map(\.rank) == [1, 2, 3, 4])
+        let h = try #require(r.hypotheses.first)
+        #expect(h.summary.contains("3 of 4 retransmission bursts"))
+        #expect(h.score > 0.5)
+        #expect(h.counterEvidence.contains { $0.text.contains("start away from any kill") })
+    }
+
+    @Test("decoy: kills 20 s away from the bursts are not blamed → network-loss first")
+    func decoy() {
+        var r = scenario(kills: [(80, 1.4), (210, 2.1), (350, 1.2)], retrans: [100.3, 100.7, 230.2, 231.0, 370.4])
+        Correlator.run(&r)
+        #expect(r.hypotheses.first?.id == .networkLoss)
+        #expect(r.hypotheses.first { $0.id == .oomKillStall }?.score == 0)
+    }
+
+    @Test("one kill that happens to overlap one burst of many does not outrank the unexplained bursts")
+    func oneOfMany() {
+        let bursts = stride(from: 20.0, to: 580, by: 40).map { $0 }
+        var r = scenario(kills: [(bursts[3] - 0.2, 1)], retrans: bursts)
+        Correlator.run(&r)
+        #expect(r.hypotheses.first?.id == .networkLoss)
+        let oom = r.hypotheses.first { $0.id == .oomKillStall }!
+        #expect(oom.score < 0.2)
+    }
+
+    @Test("copies only: Wireshark's retransmissions are all copies → capture-duplicates, then no-retransmissions")
+    func copiesOnly() {
+        var r = scenario(kills: [(100, 1)], retrans: [], copies: [1, 2, 3, 4])
+        Correlator.run(&r)
+        #expect(r.hypotheses.prefix(2).map(\.id) == [.captureDuplicates, .noRetransmissions])
+        #expect(r.hypotheses[0].score == 1 && r.hypotheses[1].score == 1)
+        #expect(r.hypotheses[1].summary.contains("all 4 that Wireshark would show are capture copies"))
+        #expect(r.hypotheses.first { $0.id == .oomKillStall }?.score == 0)
+    }
+
+    @Test("chance overlap: the p-value is small for aligned events and large for misaligned ones")
+    func pValue() {
+        let t0 = Timestamp(nanos: 0)
+        let windows = [(t0 + 100, t0 + 102), (t0 + 300, t0 + 302)]
+        let aligned = OverlapTest.run(symptoms: [t0 + 100.5, t0 + 300.5], windows: windows, span: (t0, t0 + 600))
+        #expect(aligned.explained == 2 && aligned.pValue < 0.01)
+        let misaligned = OverlapTest.run(symptoms: [t0 + 150, t0 + 301], windows: windows, span: (t0, t0 + 600))
+        #expect(misaligned.explained == 1 && misaligned.pValue > 0.01)
+        // deterministic: same inputs, same p
+        #expect(OverlapTest.run(symptoms: [t0 + 150, t0 + 301], windows: windows, span: (t0, t0 + 600)).pValue == misaligned.pValue)
+    }
+}

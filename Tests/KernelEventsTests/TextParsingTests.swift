@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import ForensicModel
+@testable import KernelEvents
+
+@Suite("Kernel log text layouts")
+struct TextParsingTests {
+    @Test("dmesg: raw, -r, -x and caller id", arguments: [
+        ("[ 3600.123456] java invoked oom-killer: x", Int64(3_600_123_456), "java invoked oom-killer: x"),
+        ("[    0.000000] Linux version 6.1", Int64(0), "Linux version 6.1"),
+        ("<4>[ 3600.123456] hello", Int64(3_600_123_456), "hello"),
+        ("kern  :warn  : [ 3600.123456] hello", Int64(3_600_123_456), "hello"),
+        ("[100000.000001] [  T4242] with caller", Int64(100_000_000_001), "with caller"),
+    ])
+    func dmesg(line: String, micros: Int64, message: String) throws {
+        let (m, msg) = try #require(LogText.parseDmesg(Substring(line)))
+        #expect(m == micros)
+        #expect(msg == message)
+    }
+
+    @Test("a line that is not dmesg is refused")
+    func notDmesg() {
+        #expect(LogText.parseDmesg("Mar 15 11:00:00 node-a kernel: x") == nil)
+        #expect(LogText.parseDmesg("[abc] x") == nil)
+    }
+
+    static let shanghai = LocalClock(timeZone: TimeZone(identifier: "Asia/Shanghai")!,
+                                     reference: Timestamp(nanos: 1_709_607_900 * 1_000_000_000), note: "")
+
+    @Test("journalctl short: local time, year from the collection date, hostname, identifier")
+    func short() throws {
+        let p = try #require(LogText.parseSyslogLike("Mar 05 09:51:40 node7 kernel: java invoked oom-killer: a", clock: Self.shanghai))
+        #expect(p.isKernel)
+        #expect(p.hostname == "node7")
+        #expect(p.message == "java invoked oom-killer: a")
+        #expect(p.utc?.iso8601 == "2024-03-05T01:51:40.000000Z")
+    }
+
+    @Test("syslog RFC 3164: space-padded day, printk stamp after 'kernel:', a December line before a March collection is last year")
+    func syslog() throws {
+        let p = try #require(LogText.parseSyslogLike("Mar  5 09:51:40 node7 kernel: [ 3100.000198] Memory cgroup out of memory", clock: Self.shanghai))
+        #expect(p.kernelMicros == 3_100_000_198)
+        #expect(p.message == "Memory cgroup out of memory")
+        let dec = try #require(LogText.parseSyslogLike("Dec 31 23:59:59 node7 kernel: x", clock: Self.shanghai))
+        #expect(dec.utc?.iso8601 == "2023-12-31T15:59:59.000000Z")
+    }
+
+    @Test("short-iso (+0000 and +00:00), short-precise, RFC 3339, short-unix, short-monotonic, no hostname")
+    func isoForms() throws {
+        let utc = LocalClock.utcUnknownYear
+        #expect(LogText.parseSyslogLike("2024-03-15T11:00:00+0000 node-a kernel: x", clock: utc)?.utc?.iso8601 == "2024-03-15T11:00:00.000000Z")
+        #expect(LogText.parseSyslogLike("2024-03-15T12:00:00.200000+01:00 node-a kernel: x", clock: utc)?.utc?.iso8601 == "2024-03-15T11:00:00.200000Z")
+        #expect(LogText.parseSyslogLike("1710500400.200000 node-a kernel: x", clock: utc)?.utc?.iso8601 == "2024-03-15T11:00:00.200000Z")
+        let mono = try #require(LogText.parseSyslogLike("[ 3600.123456] node-a kernel: x", clock: utc))
+        #expect(mono.kernelMicros == 3_600_123_456 && mono.utc == nil)
+        let noHost = try #require(LogText.parseSyslogLike("Mar 15 10:36:40.000000 app: hello", clock: Self.shanghai))
+        #expect(noHost.hostname == nil && noHost.identifier == "app")
+        #expect(LogText.parseSyslogLike("-- Boot 1e2d3c4b5a6978877665544332211000 --", clock: utc) == nil)
+        #expect(LogText.parseSyslogLike("                                        exit_status=137", clock: utc) == nil)
+    }
+
+    @Test("cgroup paths of both kubelet drivers")
+    func cgroups() {
+        #expect(CgroupPath.podUID("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod3b1f8a52_6c1e_4d0b_9a57_2f0e8c4d7a91.slice/cri-containerd-abc.scope") == "3b1f8a52-6c1e-4d0b-9a57-2f0e8c4d7a91")
+        #expect(CgroupPath.podUID("/kubepods/besteffort/pod0f0e0d0c-1111-2222-3333-444455556666/0123456789ab") == "0f0e0d0c-1111-2222-3333-444455556666")
+        #expect(CgroupPath.containerID("/system.slice/docker-0123456789abcdef0123.scope") == "0123456789abcdef0123")
+        #expect(CgroupPath.containerID("/kubepods/x/crio-89abcdef0123456789abcdef.scope") == "89abcdef0123456789abcdef")
+        #expect(CgroupPath.podUID("/system.slice/kubelet.service") == nil)
+        #expect(CgroupPath.containerID("/system.slice/kubelet.service") == nil)
+    }
+
+    @Test("kubelet lines name the pod and container of a pod UID")
+    func kubelet() {
+        let n = KubeletNames.scan(#"I0305 kuberuntime_container.go:722] "Killing container with a grace period" pod="logging/logstash-0" podUID=3b1f8a52-6c1e-4d0b-9a57-2f0e8c4d7a91 containerName="logstash""#)
+        #expect(n?.pod == "logging/logstash-0")
+        #expect(n?.container == "logstash")
+        #expect(n?.podUID == "3b1f8a52-6c1e-4d0b-9a57-2f0e8c4d7a91")
+    }
+}
+
+@Suite("ps listings")
+struct PsListingTests {
+    @Test("ps axo …nlwp…cgroup: NLWP and cgroup per process, comm with a space")
+    func axo() {
+        let (p, f) = PsListing.parse("""
+            PID    PPID USER     GROUP        LWP NLWP START COMMAND         CGROUP
+              1       0 root     root           1    1 03:01 systemd         0::/init.scope
+           8100    2101 1000     1000        8100  300 03:01 java            0::/kubepods.slice/a.slice/cri-containerd-1.scope
+           8200       1 root     root        8200    2 03:01 Web Content     -
+        """)
+        #expect(f != nil)
+        #expect(p.map(\.threads) == [1, 300, 2])
+        #expect(p[2].comm == "Web Content")
+        #expect(p[2].cgroup == nil)
+        #expect(p[1].line == 3)
+    }
+
+    @Test("ps -elfL: one row per thread; ps auxwwwm: thread rows with PID '-'")
+    func threadRows() {
+        let (e, _) = PsListing.parse("""
+        F S UID          PID    PPID     LWP  C NLWP PRI  NI ADDR SZ WCHAN  STIME TTY          TIME CMD
+        4 S 1000        8100    2101    8100  0    3  80   0 - 100 -      03:01 ?        00:00:01 /usr/share/logstash/jdk/bin/java -Xms1g
+        1 S 1000        8100    2101    8101  0    3  80   0 - 100 -      03:01 ?        00:00:00 /usr/share/logstash/jdk/bin/java -Xms1g
+        1 S 1000        8100    2101    8102  0    3  80   0 - 100 -      03:01 ?        00:00:00 /usr/share/logstash/jdk/bin/java -Xms1g
+        """)
+        #expect(e.count == 1 && e[0].threads == 3 && e[0].comm == "java")
+        let (a, _) = PsListing.parse("""
+        USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND
+        1000        8100  0.0  0.0      0     0 ?        -    03:01   0:00 java
+        1000           -  0.0    -      -     - -        Sl   03:01   0:00 -
+        1000           -  0.0    -      -     - -        Sl   03:01   0:00 -
+        """)
+        #expect(a.count == 1 && a[0].threads == 2)
+    }
+}

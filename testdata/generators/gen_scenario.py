@@ -1,0 +1,284 @@
+#!/usr/bin/env python3
+"""Generate a scenario bundle: a sos-like tree plus a `tcpdump -i any` capture beside it.
+
+    python3 testdata/generators/gen_scenario.py seed-incident --out testdata/bundles
+
+The scenario (see SCENARIOS below) says when the node's kernel OOM-killed a logstash JVM
+(300 threads, in a Kubernetes pod) and how long each kill took, when the node stalled, and
+when the network itself lost a packet. From that this script writes, deterministically:
+
+  * a raw dmesg (`[ s.us] ...`) with the full 5.10-style memcg OOM record of each kill,
+  * a journal export stream with the same kernel lines (plus systemd / kubelet entries), turned
+    into a binary journal by systemd-journal-remote (needs the Debian package
+    systemd-journal-remote; the .journal file is not byte-reproducible, its entries are),
+  * a `ps axo pid,ppid,user,group,lwp,nlwp,start_time,comm,cgroup` listing taken after the kills:
+    the restarted logstash JVM with 300 threads in the same pod,
+  * a classic pcap, LINUX_SLL2, of three client pods' keep-alive HTTP connections to a server
+    pod on the same node, every delivered packet recorded twice (client veth ifindex 5 in,
+    server veth ifindex 9 out), as `tcpdump -i any` records bridged traffic. While the node is
+    stalled nothing is delivered: each try is seen once (on the sender's veth) and the sender
+    retransmits with RTO back-off (200 ms, doubling) until the stall ends,
+
+and then lays them out with make_sos_fixture.py (sos 4.12 names, zone Asia/Shanghai).
+Ground truth goes to <out>/<scenario>/TRUTH.json.
+"""
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcapwriter import ACK, FIN, PSH, SYN, PcapWriter, sll2, tcp_ipv4  # noqa: E402
+
+BOOT = 1709600400.0            # 2024-03-05T01:00:00Z (09:00 in Asia/Shanghai)
+BOOT_ID = "5f3c2a1b9d8e4f60a7b6c5d4e3f2a190"
+MACHINE_ID = "7d4e1f9a6b5c4d3e2f1a0b0f8a3c5e2b"
+POD_UID = "3b1f8a52-6c1e-4d0b-9a57-2f0e8c4d7a91"
+HOST = "node7"
+KERNEL = "5.10.0-28-amd64"
+CAPTURE_START = 3000.0          # kernel seconds
+CAPTURE_LEN = 480.0
+
+SCENARIOS = {
+    # The incident: three long OOM kills of logstash, each stalls the node; one unrelated loss.
+    "seed-incident": dict(kills=[(100.0, 1.42), (230.0, 2.08), (370.0, 1.21)], stall_kills=True,
+                          losses=[300.0], copies=True),
+}
+
+
+def container_id(rng):
+    return "".join(rng.choice("0123456789abcdef") for _ in range(64))
+
+
+def oom_record(k, t, pid, invoker_pid, cid, dur):
+    """Lines (kernel time, message) of one memcg OOM kill on a 5.10 kernel, cgroup v2, systemd driver."""
+    uid_ = POD_UID.replace("-", "_")
+    cg = (f"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{uid_}.slice/"
+          f"cri-containerd-{cid}.scope")
+    inv = "[main]>worker0"
+    lines = [
+        f"{inv} invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=936",
+        f"CPU: 1 PID: {invoker_pid} Comm: {inv} Not tainted {KERNEL} #1 Debian 5.10.209-2",
+        "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014",
+        "Call Trace:",
+        " dump_stack+0x6b/0x83",
+        " dump_header+0x4a/0x1f0",
+        " oom_kill_process.cold+0xb/0x10",
+        " out_of_memory+0x1bd/0x4e0",
+        " mem_cgroup_out_of_memory+0x134/0x150",
+        " try_charge+0x76c/0x7d0",
+        "memory: usage 2097152kB, limit 2097152kB, failcnt 1487",
+        "swap: usage 0kB, limit 0kB, failcnt 0",
+        f"Memory cgroup stats for {cg}:",
+        "anon 2126512128",
+        "Tasks state (memory values in pages):",
+        "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name",
+        f"[{pid:>7}]  1000 {pid:>5}  1203456   524288  4395008        0           936 java",
+        f"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=cri-containerd-{cid[:12]}.scope,"
+        f"mems_allowed=0,oom_memcg={cg},task_memcg={cg},task=java,pid={pid},uid=1000",
+        f"Memory cgroup out of memory: Killed process {pid} (java) total-vm:4813824kB, anon-rss:2095104kB, "
+        f"file-rss:2048kB, shmem-rss:0kB, UID:1000 pgtables:4292kB oom_score_adj:936",
+    ]
+    out = [(t + i * 0.000011, m) for i, m in enumerate(lines)]
+    out.append((t + dur, f"oom_reaper: reaped process {pid} (java), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"))
+    return out, cg
+
+
+class Capture:
+    """TCP request/response traffic between client pods and one server pod, with -i any copies."""
+
+    def __init__(self, path, stalls, losses, copies, rng):
+        self.w = PcapWriter(path)
+        self.stalls, self.losses, self.copies, self.rng = stalls, sorted(losses), copies, rng
+        self.frames = []           # (time, bytes) then sorted at the end
+        self.ipid = 1000
+        self.real_retrans = []     # (time, flow) of real retransmissions written
+        self.copy_frames = 0
+
+    def stalled(self, t):
+        return any(s <= t < e for s, e in self.stalls)
+
+    def emit(self, t, pkt, delivered):
+        # sender's veth (in, ifindex 5 for clients / 9 for the server) always sees it
+        ip = pkt["ip"]
+        self.frames.append((t, sll2(ip, pkt["if_in"], 0)))
+        if delivered and self.copies:
+            self.frames.append((t + self.rng.uniform(2e-6, 10e-6), sll2(ip, pkt["if_out"], 4)))
+            self.copy_frames += 1
+
+    def send(self, t, src, dst, sport, dport, seq, ack, flags, payload, if_in, if_out, flow):
+        """Send with retransmission until delivered; returns the delivery time."""
+        rto = 0.2
+        tries = 0
+        while True:
+            self.ipid += 1
+            ip = tcp_ipv4(src, dst, sport, dport, seq, ack, flags, 502, payload, ipid=self.ipid,
+                          options=b"" if not flags & SYN else b"\x02\x04\x05\xb4\x01\x03\x03\x07\x04\x02\x01\x01")
+            lost = self.stalled(t)
+            if not lost and tries == 0 and payload and self.losses and self.losses[0] <= t:
+                self.losses.pop(0)      # one packet lost by the network (not the node)
+                lost = True
+            self.emit(t, {"ip": ip, "if_in": if_in, "if_out": if_out}, delivered=not lost)
+            if tries > 0:
+                self.real_retrans.append((round(t, 6), flow))
+            if not lost:
+                return t
+            if not payload and not flags & (SYN | FIN):
+                return t                # a lost pure ACK is not retransmitted
+            tries += 1
+            t += rto
+            rto *= 2
+
+    def conversation(self, client, cport, start, end, interval):
+        server, sport = "10.244.1.20", 8080
+        flow = f"{client}:{cport} -> {server}:{sport}"
+        c_if, s_if = 5, 9
+        cseq, sseq = self.rng.randrange(1 << 32), self.rng.randrange(1 << 32)
+        rtt = 0.0001
+        t = self.send(start, client, server, cport, sport, cseq, 0, SYN, b"", c_if, s_if, flow)
+        cseq += 1
+        t = self.send(t + rtt / 2, server, client, sport, cport, sseq, cseq, SYN | ACK, b"", s_if, c_if, flow)
+        sseq += 1
+        t = self.send(t + rtt / 2, client, server, cport, sport, cseq, sseq, ACK, b"", c_if, s_if, flow)
+        n = 0
+        while t < end:
+            n += 1
+            req = (f"GET /api/v1/items?page={n} HTTP/1.1\r\nHost: api\r\n\r\n").encode()
+            t = self.send(t, client, server, cport, sport, cseq, sseq, PSH | ACK, req, c_if, s_if, flow)
+            cseq += len(req)
+            body = b"x" * self.rng.randrange(300, 900)
+            resp = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+            t = self.send(t + 0.0008, server, client, sport, cport, sseq, cseq, PSH | ACK, resp, s_if, c_if, flow)
+            sseq += len(resp)
+            t = self.send(t + 0.00005, client, server, cport, sport, cseq, sseq, ACK, b"", c_if, s_if, flow)
+            t += interval * self.rng.uniform(0.7, 1.3)
+        t = self.send(t, client, server, cport, sport, cseq, sseq, FIN | ACK, b"", c_if, s_if, flow)
+        t = self.send(t + rtt, server, client, sport, cport, sseq, cseq + 1, FIN | ACK, b"", s_if, c_if, flow)
+        self.send(t + rtt, client, server, cport, sport, cseq + 1, sseq + 1, ACK, b"", c_if, s_if, flow)
+
+    def close(self):
+        self.frames.sort(key=lambda x: x[0])
+        for t, f in self.frames:
+            self.w.write(t, f)
+        self.w.close()
+
+
+def export_entry(f, realtime, mono, fields):
+    f.write(f"__REALTIME_TIMESTAMP={int(round(realtime * 1e6))}\n__MONOTONIC_TIMESTAMP={int(round(mono * 1e6))}\n")
+    f.write(f"_BOOT_ID={BOOT_ID}\n_MACHINE_ID={MACHINE_ID}\n_HOSTNAME={HOST}\n")
+    for k, v in fields.items():
+        f.write(f"{k}={v}\n")
+    f.write("\n")
+
+
+def build(name, out_root):
+    sc = SCENARIOS[name]
+    rng = random.Random(name)
+    out = os.path.join(out_root, name)
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    work = tempfile.mkdtemp(prefix="nodesleuth-gen-")
+
+    # kernel lines: boot, then the OOM kills
+    klines = [(0.0, f"Linux version {KERNEL} (debian-kernel@lists.debian.org) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110) #1 SMP Debian 5.10.209-2 (2024-01-31)"),
+              (0.0, "Command line: BOOT_IMAGE=/boot/vmlinuz-5.10.0-28-amd64 root=/dev/vda1 ro quiet"),
+              (1.204518, "EXT4-fs (vda1): mounted filesystem with ordered data mode. Opts: (null)"),
+              (12.402113, "cni0: port 1(veth3a1c9e2f) entered forwarding state")]
+    truth = {"kills": [], "stalls": [], "losses": [], "boot_utc": BOOT}
+    stalls = []
+    pid = 4242
+    cids = []
+    for i, (rel, dur) in enumerate(sc["kills"]):
+        cid = container_id(rng)
+        cids.append(cid)
+        k = CAPTURE_START + rel
+        recs, cg = oom_record(k, k, pid, pid + 69, cid, dur)
+        klines += recs
+        truth["kills"].append(dict(pid=pid, k_invoked=round(k, 6), k_reaped=round(k + dur, 6), duration=dur,
+                                   utc_invoked=BOOT + k, container_id=cid, pod_uid=POD_UID, threads=300))
+        if sc["stall_kills"]:
+            stalls.append((BOOT + k, BOOT + k + dur))
+        pid += 1275 + i * 11
+    restarted_pid = pid
+    klines.sort(key=lambda x: x[0])
+    with open(os.path.join(work, "dmesg"), "w") as f:
+        for t, m in klines:
+            f.write(f"[{t:>12.6f}] {m}\n")
+
+    # journal: the same kernel lines (received 50 ms later) plus systemd and kubelet entries
+    with open(os.path.join(work, "node.export"), "w") as f:
+        for t, m in klines:
+            export_entry(f, BOOT + t + 0.05, t + 0.05, {"_SOURCE_MONOTONIC_TIMESTAMP": int(round(t * 1e6)),
+                         "_TRANSPORT": "kernel", "SYSLOG_FACILITY": 0, "SYSLOG_IDENTIFIER": "kernel",
+                         "PRIORITY": 3 if "Killed process" in m else 4, "MESSAGE": m})
+            if "Killed process" in m:
+                cid = cids[[k["pid"] for k in truth["kills"]].index(int(m.split("Killed process ")[1].split()[0]))]
+                export_entry(f, BOOT + t + 0.06, t + 0.06, {"_TRANSPORT": "journal", "_PID": 1, "_COMM": "systemd",
+                             "SYSLOG_IDENTIFIER": "systemd", "PRIORITY": 5,
+                             "MESSAGE": f"cri-containerd-{cid}.scope: A process of this unit has been killed by the OOM killer."})
+                export_entry(f, BOOT + t + 1.9, t + 1.9, {"_TRANSPORT": "stdout", "_PID": 812, "_COMM": "kubelet",
+                             "SYSLOG_IDENTIFIER": "kubelet", "_SYSTEMD_UNIT": "kubelet.service", "PRIORITY": 6,
+                             "MESSAGE": f'I0305 kuberuntime_container.go:722] "Killing container with a grace period" pod="logging/logstash-0" podUID={POD_UID} containerName="logstash" reason="OOMKilled"'})
+    jdir = os.path.join(work, "journal")
+    os.makedirs(jdir)
+    with open(os.path.join(work, "node.export"), "rb") as f:
+        subprocess.run(["/lib/systemd/systemd-journal-remote", "-o", os.path.join(jdir, "system.journal"), "-"],
+                       stdin=f, check=True, stderr=subprocess.DEVNULL)
+
+    # ps listing after the kills: the restarted JVM, 300 threads, same pod, new container
+    uid_ = POD_UID.replace("-", "_")
+    new_cg = (f"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod{uid_}.slice/"
+              f"cri-containerd-{container_id(rng)}.scope")
+    with open(os.path.join(work, "ps"), "w") as f:
+        f.write("    PID    PPID USER     GROUP        LWP NLWP START COMMAND         CGROUP\n")
+        rows = [(1, 0, "root", 1, "systemd", "0::/init.scope"),
+                (612, 1, "root", 14, "containerd", "0::/system.slice/containerd.service"),
+                (812, 1, "root", 22, "kubelet", "0::/system.slice/kubelet.service"),
+                (2101, 1, "root", 11, "containerd-shim", "0::/system.slice/containerd.service"),
+                (2290, 2101, "1000", 9, "api-server", "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod9a0c41e7_5d2b_4f8e_b1a3_6c7d8e9f0a1b.slice/cri-containerd-" + "a" * 64 + ".scope"),
+                (restarted_pid, 2101, "1000", 300, "java", new_cg)]
+        for p, pp, user, nlwp, comm, cg in rows:
+            f.write(f"{p:>7} {pp:>7} {user:<8} {user:<8} {p:>7} {nlwp:>4} 03:01 {comm:<15} {cg}\n")
+
+    # capture
+    cap_path = os.path.join(work, "any.pcap")
+    cap = Capture(cap_path, stalls, [BOOT + CAPTURE_START + x for x in sc["losses"]], sc["copies"], rng)
+    t0 = BOOT + CAPTURE_START
+    for i, client in enumerate(["10.244.1.10", "10.244.1.11", "10.244.1.12"]):
+        cap.conversation(client, 40000 + i * 7, t0 + 0.5 + i * 0.13, t0 + CAPTURE_LEN, 1.0)
+    cap.close()
+    truth["stalls"] = stalls
+    truth["real_retransmissions"] = len(cap.real_retrans)
+    truth["copies"] = cap.copy_frames
+    truth["retransmission_times"] = cap.real_retrans
+
+    # lay out the sos tree
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_sos_fixture.py"),
+                    "--out", out, "--name", f"sosreport-{HOST}", "--hostname", HOST,
+                    "--dmesg", os.path.join(work, "dmesg"), "--journal-dir", jdir, "--render-journal",
+                    "--ps", os.path.join(work, "ps"), "--pcap", cap_path, "--tz", "Asia/Shanghai",
+                    "--boot-time", "2024-03-05T01:00:00Z", "--collect-time", "2024-03-05T03:05:00Z",
+                    "--boot-id", BOOT_ID, "--machine-id", MACHINE_ID, "--seed", "7"], check=True,
+                   stdout=subprocess.DEVNULL)
+    with open(os.path.join(out, "TRUTH.json"), "w") as f:
+        json.dump(truth, f, indent=1)
+    shutil.rmtree(work)
+    print(f"{out}: {len(truth['kills'])} kills, {truth['real_retransmissions']} real retransmissions, {truth['copies']} copies")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenario", nargs="*", default=sorted(SCENARIOS), help="scenario names (default: all)")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bundles"))
+    a = ap.parse_args()
+    for s in a.scenario:
+        build(s, a.out)
+
+
+if __name__ == "__main__":
+    main()
