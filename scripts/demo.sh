@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up (apt packages if missing), builds in release mode and analyzes the demo bundle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d /opt/swift/usr/bin ] && export PATH="/opt/swift/usr/bin:$PATH"
+bash scripts/setup.sh
+swift build -c release >&2
+B=testdata/bundles/seed-incident
+exec .build/release/nodesleuth analyze "$B/sosreport-node7" --pcap "$B/captures/any.pcap" "$@"
