@@ -20,7 +20,9 @@ let package = Package(
         // Value types shared by everything; imports nothing.
         .target(name: "ForensicModel"),
         // Pure extractors: lines -> kernel events / OOM records; packets -> TCP analysis.
-        .target(name: "KernelEvents", dependencies: ["ForensicModel"]),
+        // glibc memmem for the byte-level line prefilter.
+        .target(name: "CFastSearch"),
+        .target(name: "KernelEvents", dependencies: ["ForensicModel", "CFastSearch"]),
         .target(name: "NetworkEvents", dependencies: ["ForensicModel"]),
         // Depend on the model alone.
         .target(name: "Correlation", dependencies: ["ForensicModel"]),

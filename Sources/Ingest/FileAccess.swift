@@ -69,6 +69,19 @@ func readText(_ path: String) -> Result<String, Warning> {
     return .success(String(decoding: data, as: UTF8.self))
 }
 
+/// Reads a file's bytes; a warning naming the file when it cannot be read.
+func readBytes(_ path: String) -> Result<Data, Warning> {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        return .failure(Warning(source: Provenance(path: path), message: "no such file"))
+    }
+    if isDir.boolValue { return .failure(Warning(source: Provenance(path: path), message: "is a directory, expected a file")) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        return .failure(Warning(source: Provenance(path: path), message: "cannot be read (permissions?)"))
+    }
+    return .success(data)
+}
+
 /// Splits text into lines (LF, with CR stripped), keeping 1-based numbers.
 func lines(of text: String) -> [(Int, Substring)] {
     var out: [(Int, Substring)] = []

@@ -72,7 +72,8 @@ public struct Ingestor {
 
         // 2. Text logs.
         for t in found.texts {
-            var (lines, report, warnings) = TextLogIngest.read(path: t.path, format: t.format, clock: clock.localClock, discovered: t.discovered, podNames: &podNames)
+            let o = TextLogIngest.read(path: t.path, format: t.format, clock: clock.localClock, discovered: t.discovered, podNames: &podNames)
+            var (lines, report, warnings) = (o.lines, o.report, o.warnings)
             if t.format == .dmesg || lines.contains(where: { $0.utc == nil && $0.kernelMicros != nil }) {
                 let (note, placed) = placeKernelClock(&lines, anchors: anchors, clock: clock)
                 report.detail += "; " + note
@@ -206,8 +207,8 @@ public struct Ingestor {
             if let p = tree.resolve(rel) { found.texts.append((tree.display(p), .dmesg, true)); break }
         }
         for name in tree.list("sos_commands/logs") where name.hasPrefix("journalctl_") {
-            if name.contains("verbose") || name.contains("export") || name.contains("json") || name.contains("list-boots") || name.contains("disk-usage") {
-                result.inputs.append(InputReport(path: tree.given + "/sos_commands/logs/" + name, kind: "journal-text", status: .skipped, detail: "layout not read yet (the short-format files are used)", discovered: true))
+            if name.contains("list-boots") || name.contains("disk-usage") || name.hasSuffix("_--verify") {
+                result.inputs.append(InputReport(path: tree.given + "/sos_commands/logs/" + name, kind: "journal-meta", status: .skipped, detail: "not a log", discovered: true))
                 continue
             }
             if let p = tree.resolve("sos_commands/logs/" + name) { found.texts.append((tree.display(p), .journalText, true)) }

@@ -58,6 +58,68 @@ public enum LogText {
         return (micros, rest)
     }
 
+    /// `dmesg -T`: `[Fri Mar 15 11:00:00 2024] message`, in any locale whose month is an English
+    /// abbreviation or a number with 月/월 (`[五 3月 15 11:00:00 2024]`, `[金  3月 15 …]`). The
+    /// time is the collecting host's local time, computed by dmesg as now − uptime + stamp.
+    public static func parseDmesgWall(_ line: Substring, clock: LocalClock) -> (utc: Timestamp?, message: Substring)? {
+        guard line.first == "[", let close = line.firstIndex(of: "]") else { return nil }
+        let tokens = line[line.index(after: line.startIndex)..<close].split(separator: " ")
+        guard tokens.count == 5 else { return nil }
+        var month = CivilTime.month(named: tokens[1].prefix(3))
+        if month == nil {
+            let digits = tokens[1].prefix { $0.isASCII && $0.isNumber }
+            if let m = Int(digits), (1...12).contains(m), tokens[1].dropFirst(digits.count).allSatisfy({ !$0.isASCII }) { month = m }
+        }
+        guard let m = month, let d = Int(tokens[2]), let y = Int(tokens[4]),
+              let (t, rest) = parseClock(tokens[3]), rest.isEmpty else { return nil }
+        var msg = line[line.index(after: close)...]
+        if msg.first == " " { msg = msg.dropFirst() }
+        return (clock.utc(year: y, month: m, day: d, hour: t.h, minute: t.m, second: t.s, micros: t.us), msg)
+    }
+
+    /// `dmesg --time-format iso`: `2026-11-25T08:21:09,000000+00:00 message`.
+    public static func parseDmesgISO(_ line: Substring) -> (utc: Timestamp, message: Substring)? {
+        guard let (ts, rest) = parseISO(line), rest.first == " " else { return nil }
+        return (ts, rest.dropFirst())
+    }
+
+    /// ISO 8601 / RFC 3339 with an offset (`Z`, `+0000`, `+00:00`), `.` or `,` fractions.
+    static func parseISO(_ line: Substring) -> (Timestamp, Substring)? {
+        guard let (date, afterDate) = parseDate(line), afterDate.first == "T" || afterDate.first == " ",
+              let (t, afterTime) = parseClock(afterDate.dropFirst()) else { return nil }
+        var r = afterTime
+        var offset = 0
+        if r.first == "Z" { r = r.dropFirst() } else if let sign = r.first, sign == "+" || sign == "-" {
+            let raw = r.dropFirst().prefix { $0.isNumber || $0 == ":" }
+            let digits = raw.filter { $0 != ":" }
+            guard digits.count == 4, let v = Int(digits) else { return nil }
+            offset = (v / 100 * 3600 + v % 100 * 60) * (sign == "-" ? -1 : 1)
+            r = r.dropFirst(1 + raw.count)
+        } else { return nil }
+        let secs = CivilTime(year: date.y, month: date.m, day: date.d, hour: t.h, minute: t.m, second: t.s).epochSeconds - Int64(offset)
+        return (Timestamp(nanos: secs * 1_000_000_000 + Int64(t.us) * 1000), r)
+    }
+
+    /// RFC 5424: `<12>1 2026-11-25T08:35:46.450986+00:00 host app procid msgid [sd|-] message`.
+    static func parseRFC5424(_ line: Substring) -> ParsedLogLine? {
+        guard line.first == "<", let gt = line.firstIndex(of: ">") else { return nil }
+        var r = line[line.index(after: gt)...]
+        guard r.hasPrefix("1 ") else { return nil }
+        r = r.dropFirst(2)
+        guard let (ts, afterTS) = parseISO(r) else { return nil }
+        let parts = afterTS.dropFirst().split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
+        guard parts.count == 5 else { return nil }
+        var msg = parts[4]
+        if msg.hasPrefix("- ") { msg = msg.dropFirst(2) } else if msg.hasPrefix("[") {
+            guard let end = msg.range(of: "] ") else { return nil }
+            msg = msg[end.upperBound...]
+        } else if msg == "-" { msg = "" }
+        if msg.first == " " { msg = msg.dropFirst() }
+        var kernel: Int64?
+        if parts[1] == "kernel", let (m, rest) = parsePrintkStamp(msg) { kernel = m; msg = rest }
+        return ParsedLogLine(utc: ts, kernelMicros: kernel, hostname: parts[0] == "-" ? nil : parts[0], identifier: parts[1], message: msg)
+    }
+
     /// journalctl `short*` output or a syslog file line. Handles:
     /// `Mar 15 11:00:00[.ffffff] host ident[pid]: msg` (local, no year; day zero- or space-padded),
     /// `2024-03-15T11:00:00[.ffffff](+0000|+00:00|Z) host ident: msg` (short-iso, RFC 3339),
@@ -67,6 +129,7 @@ public enum LogText {
     public static func parseSyslogLike(_ line: Substring, clock: LocalClock) -> ParsedLogLine? {
         guard let first = line.first, !first.isWhitespace else { return nil } // continuation
         if line.hasPrefix("-- ") { return nil } // journalctl meta line
+        if first == "<" { return parseRFC5424(line) }
         var utc: Timestamp?
         var kernel: Int64?
         var rest: Substring
@@ -93,18 +156,8 @@ public enum LogText {
             kernel = m
             rest = r
         } else if first.isNumber {
-            if let (date, afterDate) = parseDate(line), afterDate.first == "T" || afterDate.first == " ",
-               let (t, afterTime) = parseClock(afterDate.dropFirst()) {
-                var r = afterTime
-                var offset = 0
-                if r.first == "Z" { r = r.dropFirst() } else if let sign = r.first, sign == "+" || sign == "-" {
-                    let digits = r.dropFirst().prefix { $0.isNumber || $0 == ":" }.filter { $0 != ":" }
-                    guard digits.count == 4, let v = Int(digits) else { return nil }
-                    offset = (v / 100 * 3600 + v % 100 * 60) * (sign == "-" ? -1 : 1)
-                    r = r.dropFirst(1 + r.dropFirst().prefix { $0.isNumber || $0 == ":" }.count)
-                }
-                let secs = CivilTime(year: date.y, month: date.m, day: date.d, hour: t.h, minute: t.m, second: t.s).epochSeconds - Int64(offset)
-                utc = Timestamp(nanos: secs * 1_000_000_000 + Int64(t.us) * 1000)
+            if let (ts, r) = parseISO(line) {
+                utc = ts
                 rest = r
             } else if let (secs, afterSecs) = line.leadingInt(), afterSecs.first == "." {
                 // short-unix

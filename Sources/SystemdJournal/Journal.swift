@@ -125,6 +125,20 @@ public final class Journal {
         return Array(UnsafeRawBufferPointer(start: ptr + skip, count: len - skip))
     }
 
+    /// Lends the bytes of `field` (without `FIELD=`) to `body` without copying; nil when the entry
+    /// has no such field. The buffer is valid only inside `body`.
+    public func withData<T>(_ field: String, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
+        var ptr: UnsafeRawPointer?
+        var len = 0
+        let r = field.withCString { sd_journal_get_data(handle, $0, &ptr, &len) }
+        if r == -2 { return nil }
+        _ = try check(r, "sd_journal_get_data(\(field))")
+        guard let ptr else { return nil }
+        let skip = field.utf8.count + 1
+        guard len >= skip else { return try body(UnsafeRawBufferPointer(start: ptr, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: ptr + skip, count: len - skip))
+    }
+
     /// `field` decoded as UTF-8 (invalid bytes replaced).
     public func string(_ field: String) throws(JournalError) -> String? {
         guard let bytes = try data(field) else { return nil }

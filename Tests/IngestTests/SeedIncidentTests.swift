@@ -53,7 +53,7 @@ struct JournalTests {
         let good = JournalIngest.files(under: Fixtures.bundle + "/var/log/journal")
         let out = JournalIngest.read(files: [bad.path] + good, label: "j", discovered: false)
         #expect(out.reports.first { $0.path == bad.path }?.status == .unreadable)
-        #expect(out.reports.first { $0.path == bad.path }?.detail.contains("no data") == true)
+        #expect(out.reports.first { $0.path == bad.path }?.detail.contains("not a journal file") == true)
         #expect(out.lines.filter { $0.message.contains("Killed process") }.count == 3)
     }
 

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CFastSearch
+
+/// Cheap byte-level test of whether a log line can matter at all, run before any parsing, so that
+/// big logs are scanned at memory speed and only candidate lines become Strings.
+public struct NeedleFilter: Sendable {
+    private let needles: [[UInt8]]
+
+    public init(_ needles: [String]) { self.needles = needles.map { Array($0.utf8) } }
+
+    /// Lines that can be part of an OOM record (outside the record's body), or name a pod.
+    public static let oom = NeedleFilter(["oom", "Kill", "Out of memory", "Task in ", "podUID="])
+
+    @inline(__always) public func matches(_ line: UnsafeRawBufferPointer) -> Bool {
+        guard let base = line.baseAddress, line.count > 0 else { return false }
+        for n in needles {
+            let hit = n.withUnsafeBytes { nb in ns_memmem(base, line.count, nb.baseAddress!, nb.count) }
+            if hit != nil { return true }
+        }
+        return false
+    }
+}
+
+/// Splits a buffer into lines (LF; a trailing CR is dropped) with 1-based numbers and byte offsets.
+public enum LineScanner {
+    public static func forEachLine(_ buf: UnsafeRawBufferPointer, _ body: (_ number: Int, _ offset: Int, _ line: UnsafeRawBufferPointer) -> Void) {
+        guard let base = buf.baseAddress else { return }
+        var start = 0
+        var n = 0
+        while start < buf.count {
+            let rest = buf.count - start
+            let nl = memchr(base + start, 0x0A, rest)
+            let end = nl.map { UnsafeRawPointer($0) - base } ?? buf.count
+            n += 1
+            var len = end - start
+            if len > 0 && buf[start + len - 1] == 0x0D { len -= 1 }
+            body(n, start, UnsafeRawBufferPointer(start: base + start, count: len))
+            start = end + 1
+        }
+    }
+}
+
+extension String {
+    /// A String from raw bytes (invalid UTF-8 replaced).
+    public init(bytes: UnsafeRawBufferPointer) {
+        self = String(decoding: bytes.bindMemory(to: UInt8.self), as: UTF8.self)
+    }
+}
+
+/// Decides which kernel lines reach the OOM assembler: lines that match the needles, plus every
+/// line of an OOM record's body (CPU/PID line, memory figures, task table) between
+/// `invoked oom-killer` and the first `Killed process` (at most `maxBody` lines).
+public struct OOMLineGate: Sendable {
+    private var bodyLeft = 0
+    public var maxBody = 20000
+    private static let invoked = NeedleFilter([" invoked oom-killer: "])
+    private static let killed = NeedleFilter(["Killed process"])
+
+    public init() {}
+
+    /// For formats where the line holds more than the message (JSON): same decision, but the
+    /// record body is only advanced by lines that are kernel lines when decoded (approximation:
+    /// any line while a record is open).
+    public mutating func passPeek(_ line: UnsafeRawBufferPointer) -> Bool { pass(line) }
+
+    public mutating func pass(_ line: UnsafeRawBufferPointer) -> Bool {
+        if bodyLeft > 0 {
+            bodyLeft -= 1
+            if Self.killed.matches(line) { bodyLeft = 0 }
+            return true
+        }
+        guard NeedleFilter.oom.matches(line) else { return false }
+        if Self.invoked.matches(line) { bodyLeft = maxBody }
+        return true
+    }
+}
