@@ -270,6 +270,8 @@ enum TextLogIngest {
             if declared == .dmesg { return .dmesg }
             if LogText.parseDmesg(l) != nil && LogText.parseSyslogLike(l, clock: .utcUnknownYear) == nil { return .dmesg }
             if LogText.parseDmesgWall(l, clock: .utcUnknownYear) != nil { return .dmesg }
+            // util-linux's --time-format iso writes a comma before the microseconds
+            if l.count > 20, l[l.index(l.startIndex, offsetBy: 19)] == ",", LogText.parseDmesgISO(l) != nil { return .dmesg }
             break
         }
         return declared
