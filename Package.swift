@@ -38,7 +38,7 @@ let package = Package(
 
         .testTarget(name: "KernelEventsTests", dependencies: ["KernelEvents", "ForensicModel"]),
         .testTarget(name: "NetworkEventsTests", dependencies: ["NetworkEvents", "ForensicModel", "Ingest"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "ForensicModel", "SystemdJournal"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "ForensicModel", "SystemdJournal", "KernelEvents", "Reporting"]),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "ForensicModel"]),
         .testTarget(name: "CLITests", dependencies: ["nodesleuth"]),
     ],

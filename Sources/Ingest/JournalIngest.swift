@@ -157,6 +157,11 @@ enum TextLogIngest {
         case .success(let d): data = d
         }
         let format = data.withUnsafeBytes { refine(declared, $0) }
+        var clock = clock
+        if format == .journalText || format == .syslog, let end = data.withUnsafeBytes({ journalHeaderEnd($0) }) {
+            clock.reference = end
+            clock.note += "; year from journalctl's '-- Logs begin at … end at …' line"
+        }
         var out = Output(report: InputReport(path: path, kind: format.rawValue, status: .read, discovered: discovered))
         var total = 0, unparsed = 0, metaLines = 0
         var firstUnparsed: Int?
@@ -253,6 +258,21 @@ enum TextLogIngest {
         return out
     }
 
+    /// `-- Logs begin at Mon 2024-03-11 09:12:01 UTC, end at Tue 2024-03-12 10:00:00 UTC. --`
+    /// (systemd ≤ 245) or `-- Journal begins at …, ends at … --` (246–249): the end time, which
+    /// gives the year of the year-less lines that follow (zone abbreviation read as UTC: the
+    /// year is all that is taken from it).
+    static func journalHeaderEnd(_ b: UnsafeRawBufferPointer) -> Timestamp? {
+        let head = String(bytes: UnsafeRawBufferPointer(rebasing: b.prefix(512)))
+        guard let first = head.split(separator: "\n").first, first.hasPrefix("-- ") else { return nil }
+        guard let r = first.range(of: ", end at ") ?? first.range(of: ", ends at ") else { return nil }
+        let tail = first[r.upperBound...].split(separator: " ")
+        guard tail.count >= 3, let date = tail.first(where: { $0.contains("-") && $0.first?.isNumber == true }) else { return nil }
+        let ymd = date.split(separator: "-").compactMap { Int($0) }
+        guard ymd.count == 3 else { return nil }
+        return Timestamp(nanos: CivilTime(year: ymd[0], month: ymd[1], day: ymd[2], hour: 23, minute: 59, second: 59).epochSeconds * 1_000_000_000)
+    }
+
     /// Lines journalctl prints instead of entries (sos captures them with the output).
     static func isJournalctlMessage(_ l: Substring) -> Bool {
         l.hasPrefix("Data from the specified boot") || l.hasPrefix("No journal files were found") || l.hasPrefix("Failed to ")
@@ -264,16 +284,24 @@ enum TextLogIngest {
         let head = String(bytes: UnsafeRawBufferPointer(rebasing: b.prefix(4096)))
         if head.hasPrefix("__CURSOR=") || head.hasPrefix("__REALTIME_TIMESTAMP=") { return .journalExport }
         if head.hasPrefix("{") || head.hasPrefix("\u{1E}{") { return .journalJSON }
-        for l in head.split(separator: "\n").prefix(20) {
-            if l.hasPrefix("-- ") || isJournalctlMessage(l) { continue }
+        // "[ 3600.123456] …" is raw dmesg or journalctl short-monotonic ("[ …] host kernel: …"):
+        // vote over the first lines.
+        var stamped = 0, monotonicKernel = 0
+        for l in head.split(separator: "\n").prefix(40) {
+            if l.hasPrefix("-- ") || isJournalctlMessage(l) || l.first?.isWhitespace == true { continue }
             if JournalVerboseFormat.header(l) != nil { return .journalVerbose }
             if declared == .dmesg { return .dmesg }
-            if LogText.parseDmesg(l) != nil && LogText.parseSyslogLike(l, clock: .utcUnknownYear) == nil { return .dmesg }
             if LogText.parseDmesgWall(l, clock: .utcUnknownYear) != nil { return .dmesg }
             // util-linux's --time-format iso writes a comma before the microseconds
             if l.count > 20, l[l.index(l.startIndex, offsetBy: 19)] == ",", LogText.parseDmesgISO(l) != nil { return .dmesg }
-            break
+            if LogText.parseDmesg(l) != nil {
+                stamped += 1
+                if let p = LogText.parseSyslogLike(l, clock: .utcUnknownYear), p.hostname != nil { monotonicKernel += 1 }
+                continue
+            }
+            return declared
         }
+        if stamped > 0 { return monotonicKernel * 2 > stamped ? .journalText : .dmesg }
         return declared
     }
 

@@ -177,6 +177,8 @@ public enum LogText {
         var host: Substring?
         var ident: Substring
         if parts.count == 2 { host = parts[0]; ident = parts[1] } else if parts.count == 1 { ident = parts[0] } else { return nil }
+        // An identifier has no spaces: "[ 1.0] java invoked oom-killer: …" is dmesg, not short-monotonic.
+        if ident.contains(" ") { return nil }
         if let br = ident.firstIndex(of: "[") { ident = ident[..<br] }
         if ident == "kernel", let (m, r) = parsePrintkStamp(message) {
             kernel = kernel ?? m

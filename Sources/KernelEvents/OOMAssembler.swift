@@ -23,8 +23,13 @@ public struct OOMAssembler {
         var limitKB: Int?
         /// Task table rows: pid -> (tgid, name). Old kernels list each thread.
         var tasks: [(pid: Int, tgid: Int, name: String)] = []
+        var taskPids: Set<Int> = []
         var inTaskTable = false
+        /// Number of numeric columns after `[ pid ]` in this kernel's task table header.
+        var numericColumns = 0
         var killsMade = 0
+        /// `Tasks in <memcg> are going to be killed due to memory.oom.group set`
+        var groupMemcg: String?
     }
 
     private var open: Invocation?
@@ -43,20 +48,30 @@ public struct OOMAssembler {
     public mutating func feed(_ line: KernelLine) {
         let m = Substring(line.message)
         if let r = m.range(of: " invoked oom-killer: ") {
+            // The same line again (log shipped twice): not a new invocation.
+            if let inv = open, inv.line.message == line.message, inv.line.kernelMicros == line.kernelMicros, inv.line.utc == line.utc {
+                return
+            }
             startInvocation(comm: String(m[..<r.lowerBound]), args: m[r.upperBound...], line: line)
             return
         }
         if var inv = open {
             if inv.pid == nil, let p = m.after("PID: "), let (pid, rest) = p.leadingInt(), rest.hasPrefix(" Comm: ") {
                 inv.pid = pid
+            } else if inv.pid == nil, m.hasPrefix("Pid: "), let (pid, rest) = m.dropFirst(5).leadingInt(), rest.hasPrefix(", comm: ") {
+                inv.pid = pid // 2.6.32: "Pid: 11731, comm: mysqld Not tainted ...""
+
             } else if m.hasPrefix("memory: usage ") {
                 inv.usageKB = intAfter("usage ", in: m)
                 inv.limitKB = intAfter("limit ", in: m)
                 if inv.scope == .unknown { inv.scope = .memcg }
             } else if m.hasPrefix("[  pid  ]") || m.hasPrefix("[ pid ]") {
                 inv.inTaskTable = true
-            } else if inv.inTaskTable, m.first == "[", let row = Self.taskRow(m) {
-                inv.tasks.append(row)
+                // "[  pid  ]   uid  tgid total_vm      rss [nr_ptes nr_pmds | pgtables_bytes | rss_anon …] swapents oom_score_adj name"
+                let cols = m.split(separator: "]", maxSplits: 1).last?.split(separator: " ") ?? []
+                inv.numericColumns = max(cols.count - 1, 2)
+            } else if inv.inTaskTable, m.first == "[", let row = Self.taskRow(m, numericColumns: inv.numericColumns) {
+                if inv.taskPids.insert(row.pid).inserted { inv.tasks.append(row) }
             } else if m.hasPrefix("oom-kill:") {
                 inv.inTaskTable = false
                 Self.applyConstraint(m, to: &inv)
@@ -64,6 +79,8 @@ public struct OOMAssembler {
                 if inv.scope == .unknown { inv.scope = .global }
             } else if m.hasPrefix("Memory cgroup out of memory: Kill process ") {
                 inv.scope = .memcg
+            } else if m.hasPrefix("Tasks in "), let r = m.range(of: " are going to be killed due to memory.oom.group set") {
+                inv.groupMemcg = String(m[m.index(m.startIndex, offsetBy: 9)..<r.lowerBound])
             } else if let t = m.after("Task in "), let r = t.range(of: " killed as a result of limit of ") {
                 inv.taskMemcg = String(t[..<r.lowerBound])
                 inv.memcg = String(t[r.upperBound...])
@@ -97,12 +114,12 @@ public struct OOMAssembler {
         open = inv
     }
 
-    static func taskRow(_ m: Substring) -> (pid: Int, tgid: Int, name: String)? {
-        let cols = m.dropFirst().split(whereSeparator: { $0 == " " || $0 == "]" }).filter { !$0.isEmpty }
-        guard cols.count >= 4, let pid = Int(cols[0]), Int(cols[1]) != nil, let tgid = Int(cols[2]) else { return nil }
-        // name is the last column; it may contain spaces, so take everything after the last number column.
-        // Column count before the name is fixed per kernel; find the name as text after the 8th field if present.
-        let name = cols.last.map(String.init) ?? ""
+    /// A task table row: `[  4242]  1000  4242  1203456 … 936 java` (the name may hold spaces).
+    static func taskRow(_ m: Substring, numericColumns: Int) -> (pid: Int, tgid: Int, name: String)? {
+        guard let close = m.firstIndex(of: "]"), let pid = Int(m[m.index(after: m.startIndex)..<close].trimmingCharacters(in: .whitespaces)) else { return nil }
+        let cols = m[m.index(after: close)...].split(separator: " ", maxSplits: numericColumns, omittingEmptySubsequences: true)
+        guard cols.count >= 3, Int(cols[0]) != nil, let tgid = Int(cols[1]) else { return nil }
+        let name = cols.count > numericColumns ? String(cols[numericColumns]) : String(cols.last!)
         return (pid, tgid, name)
     }
 
@@ -183,7 +200,7 @@ public struct OOMAssembler {
             if inv.scope != .unknown && !(inv.scope == .global && k.scope == .memcg) { k.scope = inv.scope }
             if inv.scope == .sysrq { k.scope = .sysrq }
             k.memcg = inv.memcg
-            if inv.constraintPid == nil || inv.constraintPid == pid { k.taskMemcg = inv.taskMemcg }
+            if inv.constraintPid == nil || inv.constraintPid == pid { k.taskMemcg = inv.taskMemcg } else if let g = inv.groupMemcg { k.taskMemcg = g }
             k.memcgUsageKB = inv.usageKB
             k.memcgLimitKB = inv.limitKB
             let threadRows = inv.tasks.filter { $0.tgid == pid }
