@@ -29,11 +29,13 @@ public struct KernelLine: Sendable {
     public var utc: Timestamp?
     public var sourceKind: SourceKind
     public var provenance: Provenance
+    /// How `utc` was obtained (or why it is nil), for the report.
+    public var timeSource: String?
 
     public init(message: String, kernelMicros: Int64? = nil, bootID: String? = nil, utc: Timestamp? = nil,
-                sourceKind: SourceKind, provenance: Provenance) {
+                sourceKind: SourceKind, provenance: Provenance, timeSource: String? = nil) {
         self.message = message; self.kernelMicros = kernelMicros; self.bootID = bootID; self.utc = utc
-        self.sourceKind = sourceKind; self.provenance = provenance
+        self.sourceKind = sourceKind; self.provenance = provenance; self.timeSource = timeSource
     }
 }
 

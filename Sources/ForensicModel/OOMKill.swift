@@ -34,6 +34,8 @@ public struct OOMKill: Sendable {
     public var kKilled: Int64?
     public var kReaped: Int64?
     public var bootID: String?
+    /// How t_invoked / t_killed / t_reaped were placed on UTC, or why they could not be.
+    public var timeSource: String?
     public var reaped: Bool = false
     /// Where the record was read (the `Killed process` line, else the first line).
     public var source: Provenance

@@ -24,6 +24,7 @@ public struct Ingestor {
         var journalFiles: [(files: [String], label: String, discovered: Bool)] = []
         var texts: [(path: String, format: TextLogIngest.Format, discovered: Bool)] = []
         var ps: [String] = []
+        var procStatus: [(status: String, cgroup: String?)] = []
         var pcaps: [(String, Bool)] = []
         var unknown: [String] = []
     }
@@ -97,6 +98,9 @@ public struct Ingestor {
             result.warnings += a.warnings
         }
         kills = OOMMerge.merge(kills)
+        for i in kills.indices where kills[i].tInvoked == nil && kills[i].tKilled == nil {
+            kills[i].timeSource = "not placed on UTC: only the kernel clock is known (no journal copy of these lines, no boot time in the input)"
+        }
         for i in kills.indices {
             if let uid = kills[i].podUID, let n = podNames[uid] {
                 kills[i].podName = n.pod
@@ -120,6 +124,15 @@ public struct Ingestor {
                     result.inputs.append(InputReport(path: p, kind: "ps", status: .skipped, detail: "no thread counts in this layout", discovered: true))
                 }
             }
+        }
+        var statusRead = 0
+        for (st, cg) in found.procStatus {
+            guard case .success(let text) = readText(st) else { continue }
+            let cgText: String? = cg.flatMap { if case .success(let t) = readText($0) { return t } else { return nil } }
+            if let p = ProcStatus.parse(status: text, cgroup: cgText) { processes.append((p, st)); statusRead += 1 }
+        }
+        if statusRead > 0 {
+            result.inputs.append(InputReport(path: (req.path ?? "") + "/proc/*/status", kind: "proc-status", status: .read, detail: "\(statusRead) processes with thread counts", discovered: true))
         }
         ThreadCounts.attach(to: &kills, processes: processes)
         result.oomKills = kills.sorted { ($0.tInvoked ?? $0.tKilled ?? Timestamp(nanos: .max)) < ($1.tInvoked ?? $1.tKilled ?? Timestamp(nanos: .max)) }
@@ -147,31 +160,40 @@ public struct Ingestor {
 
     struct AnchorKey: Hashable { var micros: Int64; var message: String }
 
-    /// Places printk-stamped lines on UTC: by the journal's copy of the same line (best), else the
-    /// bundle's boot time. Returns a note and whether the lines were placed.
+    /// Places printk-stamped lines on UTC: by the journal's copy of the same line, using the
+    /// offset of the nearest matched line in kernel time (not one constant for the boot: the wall
+    /// clock may have been stepped), else the bundle's boot time. Returns a note and whether the
+    /// lines were placed.
     private func placeKernelClock(_ lines: inout [KernelLine], anchors: [AnchorKey: (Int64, String)], clock: ClockContext) -> (String, Bool) {
-        var offsets: [Int64] = []
+        var matched: [(k: Int64, offset: Int64)] = []
         var boot: String?
         for l in lines where l.kernelMicros != nil {
-            if let a = anchors[AnchorKey(micros: l.kernelMicros!, message: l.message)] { offsets.append(a.0); boot = a.1 }
+            if let a = anchors[AnchorKey(micros: l.kernelMicros!, message: l.message)] { matched.append((l.kernelMicros!, a.0)); boot = a.1 }
         }
-        var offset: Int64?
-        var note: String
-        if !offsets.isEmpty {
-            offsets.sort()
-            offset = offsets[offsets.count / 2]
-            note = "kernel clock placed on UTC from \(offsets.count) matching journal entries (boot \(boot!.prefix(8)))"
-        } else if let bt = clock.bootTime {
-            offset = bt.micros
-            note = "kernel clock placed on UTC from the boot time (\(clock.bootTimeSource ?? "bundle"))"
-        } else {
-            note = "no journal or boot time to place the kernel clock on UTC"
+        matched.sort { $0.k < $1.k }
+        if !matched.isEmpty {
+            for i in lines.indices where lines[i].utc == nil {
+                guard let k = lines[i].kernelMicros else { continue }
+                // nearest anchor by kernel time (binary search)
+                var lo = 0, hi = matched.count - 1
+                while lo < hi { let mid = (lo + hi) / 2; if matched[mid].k < k { lo = mid + 1 } else { hi = mid } }
+                var best = matched[lo]
+                if lo > 0, abs(matched[lo - 1].k - k) < abs(best.k - k) { best = matched[lo - 1] }
+                lines[i].utc = Timestamp(micros: k + best.offset)
+                lines[i].bootID = boot
+                lines[i].timeSource = "printk time + offset of the nearest journal entry with the same kernel line (\(abs(best.k - k) / 1000) ms away)"
+            }
+            let spread = (matched.map(\.offset).max()! - matched.map(\.offset).min()!)
+            return ("kernel clock placed on UTC from \(matched.count) matching journal entries (boot \(boot!.prefix(8)); offsets vary by \(spread) µs)", true)
         }
-        guard let offset else { return (note, false) }
+        guard let bt = clock.bootTime else { return ("no journal or boot time to place the kernel clock on UTC", false) }
         for i in lines.indices where lines[i].utc == nil {
-            if let k = lines[i].kernelMicros { lines[i].utc = Timestamp(micros: k + offset); lines[i].bootID = boot }
+            if let k = lines[i].kernelMicros {
+                lines[i].utc = Timestamp(micros: k + bt.micros)
+                lines[i].timeSource = "printk time + boot time from \(clock.bootTimeSource ?? "the bundle")"
+            }
         }
-        return (note, true)
+        return ("kernel clock placed on UTC from the boot time (\(clock.bootTimeSource ?? "bundle"))", true)
     }
 
     private func discover(_ path: String, into found: inout Found, clock: inout ClockContext, result: inout AnalysisResult) {
@@ -218,6 +240,11 @@ public struct Ingestor {
         }
         for name in tree.list("sos_commands/process") where name.hasPrefix("ps_") {
             if let p = tree.resolve("sos_commands/process/" + name) { found.ps.append(tree.display(p)) }
+        }
+        for name in tree.list("proc") where name.allSatisfy(\.isNumber) {
+            if let st = tree.resolve("proc/\(name)/status") {
+                found.procStatus.append((tree.display(st), tree.resolve("proc/\(name)/cgroup").map(tree.display)))
+            }
         }
         for f in tree.find(where: isCapture, maxDepth: 4) { found.pcaps.append((f, true)) }
     }

@@ -105,7 +105,8 @@ enum JournalIngest {
                 let cursor = (try? j.cursor()) ?? ""
                 out.lines.append(KernelLine(message: msg, kernelMicros: src, bootID: boot,
                                             utc: Timestamp(micros: offset + src), sourceKind: .journalBinary,
-                                            provenance: Provenance(path: label, cursor: cursor)))
+                                            provenance: Provenance(path: label, cursor: cursor),
+                                            timeSource: "journal entry: its realtime − monotonic pair + printk time (_SOURCE_MONOTONIC_TIMESTAMP)"))
             }
         } catch {
             out.warnings.append(Warning(source: Provenance(path: label), message: "journal read stopped: \(error)"))
@@ -173,7 +174,10 @@ enum TextLogIngest {
             if e.isKernel, let msg = e.message {
                 var m = msg
                 let ok = gated || m.withUTF8 { gate.pass(UnsafeRawBufferPointer($0)) }
-                if ok, let l = e.kernelLine(kind: kind, provenance: prov) { out.lines.append(l) }
+                if ok, var l = e.kernelLine(kind: kind, provenance: prov) {
+                    l.timeSource = e.monotonic != nil ? "journal entry (\(format.rawValue)): realtime − monotonic + printk time" : "journal entry (\(format.rawValue)): reception time"
+                    out.lines.append(l)
+                }
             } else if e.identifier == "kubelet", let m = e.message, m.contains("podUID="), let n = KubeletNames.scan(Substring(m)) {
                 PodNameTable.add(n, to: &podNames)
             }
@@ -231,14 +235,16 @@ enum TextLogIngest {
                         if let (micros, msg) = LogText.parseDmesg(line) {
                             out.lines.append(KernelLine(message: String(msg), kernelMicros: micros, sourceKind: .dmesg, provenance: Provenance(path: path, line: n)))
                         } else if let (utc, msg) = LogText.parseDmesgWall(line, clock: clock) ?? LogText.parseDmesgISO(line).map({ ($0.utc, $0.message) }) {
-                            out.lines.append(KernelLine(message: String(msg), utc: utc, sourceKind: .dmesg, provenance: Provenance(path: path, line: n)))
+                            out.lines.append(KernelLine(message: String(msg), utc: utc, sourceKind: .dmesg, provenance: Provenance(path: path, line: n),
+                                                        timeSource: utc == nil ? nil : "dmesg wall time (\(clock.note)); dmesg computes it as now − uptime + stamp, wrong after suspend"))
                         } else { unparsed += 1; firstUnparsed = firstUnparsed ?? n }
                         return
                     }
                     if isJournalctlMessage(line) { metaLines += 1; total -= 1; return }
                     guard let p = LogText.parseSyslogLike(line, clock: clock) else { unparsed += 1; firstUnparsed = firstUnparsed ?? n; return }
                     if p.isKernel {
-                        out.lines.append(KernelLine(message: String(p.message), kernelMicros: p.kernelMicros, utc: p.utc, sourceKind: kind, provenance: Provenance(path: path, line: n)))
+                        let src: String? = p.utc == nil ? nil : (first(line) == "<" || first(line).isNumber ? "\(format.rawValue) line time with its UTC offset" : "\(format.rawValue) local time (\(clock.note))")
+                        out.lines.append(KernelLine(message: String(p.message), kernelMicros: p.kernelMicros, utc: p.utc, sourceKind: kind, provenance: Provenance(path: path, line: n), timeSource: src))
                     } else if p.identifier == "kubelet", let names = KubeletNames.scan(p.message) {
                         PodNameTable.add(names, to: &podNames)
                     }
@@ -272,6 +278,8 @@ enum TextLogIngest {
         guard ymd.count == 3 else { return nil }
         return Timestamp(nanos: CivilTime(year: ymd[0], month: ymd[1], day: ymd[2], hour: 23, minute: 59, second: 59).epochSeconds * 1_000_000_000)
     }
+
+    static func first(_ l: Substring) -> Character { l.first ?? " " }
 
     /// Lines journalctl prints instead of entries (sos captures them with the output).
     static func isJournalctlMessage(_ l: Substring) -> Bool {

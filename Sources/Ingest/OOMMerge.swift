@@ -36,6 +36,7 @@ enum OOMMerge {
         if a.memcgUsageKB == nil { a.memcgUsageKB = b.memcgUsageKB; a.memcgLimitKB = b.memcgLimitKB }
         if a.victimThreads == nil, b.victimThreads != nil { a.victimThreads = b.victimThreads; a.victimThreadsSource = b.victimThreadsSource }
         if a.kInvoked == nil && a.kKilled == nil && a.kReaped == nil { a.kInvoked = b.kInvoked; a.kKilled = b.kKilled; a.kReaped = b.kReaped }
+        if a.tInvoked == nil && a.tKilled == nil { a.timeSource = b.timeSource }
         if a.tInvoked == nil { a.tInvoked = b.tInvoked }
         if a.tKilled == nil { a.tKilled = b.tKilled }
         if !a.reaped && b.reaped { a.reaped = true; a.tReaped = b.tReaped; a.kReaped = b.kReaped; a.reapedAt = b.reapedAt }
@@ -55,20 +56,21 @@ enum ThreadCounts {
                 kills[i].victimThreadsSource = "ps: same pid (\(file):\(p.line))"
                 continue
             }
-            // 2. The restarted instance in the same pod (or container), same comm.
+            // 2. The same comm in the same container (the victim was a child; the container lives on).
+            if let cid = k.containerID {
+                let cands = processes.filter { $0.0.comm == comm && ($0.0.cgroup.flatMap(CgroupPath.containerID) == cid) }
+                if let (p, file) = cands.max(by: { $0.0.threads < $1.0.threads }) {
+                    kills[i].victimThreads = p.threads
+                    kills[i].victimThreadsSource = "estimate: \(comm) pid \(p.pid) in the same container, listed by ps after the kill (\(file):\(p.line))"
+                    continue
+                }
+            }
+            // 3. The restarted instance in the same pod (a new container), same comm.
             if let pod = k.podUID {
                 let cands = processes.filter { $0.0.comm == comm && ($0.0.cgroup.flatMap(CgroupPath.podUID) == pod) }
                 if let (p, file) = cands.max(by: { $0.0.threads < $1.0.threads }) {
                     kills[i].victimThreads = p.threads
                     kills[i].victimThreadsSource = "estimate: restarted \(comm) pid \(p.pid) in the same pod, listed by ps after the kill (\(file):\(p.line))"
-                    continue
-                }
-            }
-            if let cid = k.containerID {
-                let cands = processes.filter { $0.0.comm == comm && ($0.0.cgroup.flatMap(CgroupPath.containerID) == cid) }
-                if let (p, file) = cands.first {
-                    kills[i].victimThreads = p.threads
-                    kills[i].victimThreadsSource = "estimate: \(comm) pid \(p.pid) in the same container, listed by ps after the kill (\(file):\(p.line))"
                 }
             }
         }

@@ -185,6 +185,7 @@ public struct OOMAssembler {
         k.kKilled = line.kernelMicros
         k.bootID = line.bootID
         k.killedAt = line.provenance
+        k.timeSource = line.timeSource
         if m.hasPrefix("Memory cgroup out of memory") { k.scope = .memcg }
         else if m.hasPrefix("Out of memory") { k.scope = .global }
 

@@ -8,6 +8,27 @@ public struct PsProcess: Sendable, Equatable {
     public var threads: Int
     public var cgroup: String?
     public var line: Int
+
+    public init(pid: Int, comm: String?, command: String?, threads: Int, cgroup: String?, line: Int) {
+        self.pid = pid; self.comm = comm; self.command = command; self.threads = threads; self.cgroup = cgroup; self.line = line
+    }
+}
+
+/// `proc/<pid>/status` as sos copies it (4.2+): `Name:`, `Threads:`; `proc/<pid>/cgroup` gives the cgroup.
+public enum ProcStatus {
+    public static func parse(status: String, cgroup: String?) -> PsProcess? {
+        var name: String?, threads: Int?, pid: Int?, threadsLine = 0
+        for (i, l) in status.split(separator: "\n").enumerated() {
+            if l.hasPrefix("Name:") { name = l.dropFirst(5).trimmingCharacters(in: .whitespaces) }
+            if l.hasPrefix("Threads:") { threads = Int(l.dropFirst(8).trimmingCharacters(in: .whitespaces)); threadsLine = i + 1 }
+            if l.hasPrefix("Pid:") { pid = Int(l.dropFirst(4).trimmingCharacters(in: .whitespaces)) }
+        }
+        guard let pid, let threads else { return nil }
+        // cgroup v2 "0::/path" or v1 "N:memory:/path": prefer the memory / unified line.
+        let cg = cgroup?.split(separator: "\n").first { $0.contains(":memory:") || $0.hasPrefix("0::") }
+            .map { String($0.split(separator: ":", maxSplits: 2).last ?? "") }
+        return PsProcess(pid: pid, comm: name, command: nil, threads: threads, cgroup: cg, line: threadsLine)
+    }
 }
 
 /// Parses the ps listings sos collects (header decides the layout):

@@ -61,6 +61,7 @@ public enum JSONReport {
             ("t_invoked", ts(o.tInvoked)), ("t_killed", ts(o.tKilled)), ("t_reaped", ts(o.tReaped)),
             ("k_invoked", k(o.kInvoked)), ("k_killed", k(o.kKilled)), ("k_reaped", k(o.kReaped)),
             ("boot_id", .opt(o.bootID)),
+            ("time_source", .opt(o.timeSource)),
             ("kill_duration_s", d.map { .double($0.seconds) } ?? .null),
             ("kill_duration_end", .opt(d?.end)),
             ("reaped", .bool(o.reaped)),

@@ -124,13 +124,14 @@ public enum TextReport {
         let rows = kills.map { k -> [String] in
             let victim = "\(k.victimComm ?? "?")[\(k.victimPid.map(String.init) ?? "?")]"
             let who = k.containerName.map { "\($0) " } ?? ""
-            let pod = k.podName ?? k.podUID.map { "pod " + $0.prefix(8) + "…" } ?? "-"
+            var pod = k.podName ?? k.podUID.map { "pod " + $0.prefix(8) + "…" } ?? "-"
+            if let c = k.containerName ?? k.containerID.map({ String($0.prefix(12)) }) { pod += " / " + c }
             return [(k.tInvoked ?? k.tKilled)?.iso8601 ?? "not on UTC", who + victim, k.scope.rawValue,
                     k.killDuration.map { format3($0.seconds) + " s" + ($0.end == "reaped" ? "" : "*") } ?? "?",
                     k.victimThreads.map(String.init) ?? "?",
                     k.anonRssKB.map { "\($0 / 1024) MiB" } ?? "?", pod]
         }
-        o += table(["#", "invoked (UTC)", "victim", "scope", "took", "threads", "anon-rss", "pod"],
+        o += table(["#", "invoked (UTC)", "victim", "scope", "took", "threads", "anon-rss", "pod / container"],
                    rows.enumerated().map { [String($0.offset + 1)] + $0.element }, rightAligned: [0, 4, 5, 6])
         for (i, k) in kills.enumerated() {
             var d = "#\(i + 1) \(k.invokerComm.map { "invoked by \($0)" + (k.invokerPid.map { "[\($0)]" } ?? "") } ?? "invoker unknown")"
@@ -138,6 +139,7 @@ public enum TextReport {
             d += "; read from \(short(k.source))" + (k.alsoSeenIn.isEmpty ? "" : " and \(k.alsoSeenIn.count) other source\(k.alsoSeenIn.count == 1 ? "" : "s")")
             o += wrap(d, indent: "  ", hanging: "     ")
             if let s = k.victimThreadsSource { o += wrap("threads: " + s, indent: "     ", hanging: "       ") }
+            if k.tInvoked == nil && k.tKilled == nil, let t = k.timeSource { o += wrap("time: " + t, indent: "     ", hanging: "       ") }
         }
         if kills.contains(where: { $0.killDuration?.end == "killed" }) { o += "  * no oom_reaper line: duration measured invoked → killed\n" }
         return o + "\n"
