@@ -14,28 +14,46 @@ public enum CaptureIngest {
     }
 
     public static func read(path: String, options: Options = Options()) -> (CaptureAnalysis?, InputReport, [Warning]) {
-        let kind = path.hasSuffix(".pcapng") ? "pcapng" : "pcap"
-        let reader: PcapReader
-        do {
-            reader = try PcapReader(path: path)
-        } catch {
-            let w = Warning(source: Provenance(path: path), message: "libpcap cannot open the capture: \(error)")
-            return (nil, InputReport(path: path, kind: kind, status: .unreadable, warnings: 1, detail: error.description), [w])
-        }
-        let lt = reader.linkType
-        var analysis = CaptureAnalysis(path: path, linkTypeName: reader.linkTypeName, keepCopies: options.keepCopies,
-                                       copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames)
+        let isNG = PcapngReader.isPcapng(path: path)
+        let kind = isNG ? "pcapng" : "pcap"
         var warnings: [Warning] = []
-        guard LinkType.isSupported(lt) else {
-            let w = Warning(source: Provenance(path: path), message: "link type \(reader.linkTypeName) (\(lt)) is not supported")
-            return (nil, InputReport(path: path, kind: kind, status: .unreadable, warnings: 1, detail: w.message), [w])
+        func unreadable(_ msg: String) -> (CaptureAnalysis?, InputReport, [Warning]) {
+            let w = Warning(source: Provenance(path: path), message: msg)
+            return (nil, InputReport(path: path, kind: kind, status: .unreadable, warnings: 1, detail: msg), [w])
         }
+        var analysis: CaptureAnalysis
         var frame = 0
-        let end = reader.forEach { hdr, bytes in
+        var unsupported: [Int32: Int] = [:]
+        let end: PcapEnd
+        func feed(_ hdr: PacketHeader, _ bytes: UnsafeRawBufferPointer) -> Bool {
             frame += 1
-            let d = PacketDecoder.decode(linkType: lt, bytes: bytes, originalLength: hdr.originalLength, frame: frame, time: hdr.timestampNanos)
+            if !LinkType.isSupported(hdr.linkType) { unsupported[hdr.linkType, default: 0] += 1 }
+            let d = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
+                                         time: hdr.timestampNanos, interfaceID: hdr.interfaceID)
             analysis.add(frame: frame, time: hdr.timestampNanos, decoded: d)
             return true
+        }
+        if isNG {
+            let reader: PcapngReader
+            do { reader = try PcapngReader(path: path) } catch { return unreadable("cannot open the capture: \(error)") }
+            analysis = CaptureAnalysis(path: path, linkTypeName: "pcapng", keepCopies: options.keepCopies,
+                                       copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames)
+            end = reader.forEach(feed)
+            let types = Set(reader.interfaces.map(\.linkType)).sorted().map(PcapngReader.linkTypeName)
+            analysis.setLinkType("pcapng: \(reader.interfaces.count) interface(s), " + types.joined(separator: "+"))
+            for (t, n) in reader.skippedBlocks.sorted(by: { $0.key < $1.key }) where ![4, 5, 10, 0x0BAD, 0x40000BAD].contains(t) {
+                warnings.append(Warning(source: Provenance(path: path), message: "\(n) pcapng block(s) of unknown type 0x\(String(t, radix: 16)) skipped"))
+            }
+        } else {
+            let reader: PcapReader
+            do { reader = try PcapReader(path: path) } catch { return unreadable("libpcap cannot open the capture: \(error)") }
+            guard LinkType.isSupported(reader.linkType) else { return unreadable("link type \(reader.linkTypeName) (\(reader.linkType)) is not supported") }
+            analysis = CaptureAnalysis(path: path, linkTypeName: reader.linkTypeName, keepCopies: options.keepCopies,
+                                       copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames)
+            end = reader.forEach(feed)
+        }
+        for (lt, n) in unsupported {
+            warnings.append(Warning(source: Provenance(path: path), message: "\(n) frame(s) of unsupported link type \(lt) not analysed"))
         }
         var truncated: String?
         var status = InputReport.Status.read

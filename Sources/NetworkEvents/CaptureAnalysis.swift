@@ -27,6 +27,8 @@ public struct CaptureAnalysis {
         self.recordFrames = recordFrames
     }
 
+    public mutating func setLinkType(_ name: String) { summary.linkType = name }
+
     /// Feeds one frame (file order, 1-based).
     public mutating func add(frame: Int, time: Int64, decoded: Result<TCPSegment, DecodeSkip>) {
         summary.frames += 1

@@ -190,6 +190,8 @@ public enum PacketDecoder {
             var total = Int(be16(b, off + 2))
             // TSO / BIG TCP: total length 0 means "use the frame's length" (Wireshark's ip.tso_support).
             if total == 0 { total = originalLength - off }
+            // A frame shorter on the wire than the IP length says (Wireshark uses the smaller).
+            total = min(total, originalLength - off)
             guard total >= ihl else { return .failure(.malformed) }
             let frag = be16(b, off + 6)
             if frag & 0x3fff != 0 { return .failure(.fragment) } // MF set or offset != 0
@@ -234,6 +236,7 @@ public enum PacketDecoder {
             }
             guard next == 6 else { return .failure(.notTCP) }
             if payload == 0 { remaining = originalLength - p } // jumbogram or TSO
+            remaining = min(remaining, originalLength - p)
             ipLen = UInt32(payload)
             l4 = p
             l4Length = remaining

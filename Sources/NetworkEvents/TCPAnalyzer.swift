@@ -79,6 +79,7 @@ struct FlowState {
     var lastacktime: Int64 = 0
     var window: UInt32 = 0xFFFF_FFFF
     var winScale: Int = -1
+    /// Wireshark's guint32 counter; -1 stands for its 0xFFFFFFFF (see step 10).
     var dupacknum: Int = 0
     var lastnondupack: Int = 0
     var lastflags: TCPAnalysisFlags = []
@@ -224,7 +225,9 @@ public struct TCPAnalyzer {
                 let sinceAck = now - R.lastacktime, sinceNext = now - F.nextseqtime
                 if seglen > 0 && R.lastack != 0 && seqLE(seq &+ seglen, R.lastack) {
                     flags.insert([.spuriousRetransmission, .retransmission])
-                } else if notAdvanced && R.dupacknum >= 2 && R.lastack == seq && sinceAck >= 0 && sinceAck < 20_000_000 {
+                } else if notAdvanced && (R.dupacknum >= 2 || R.dupacknum == -1) && R.lastack == seq && sinceAck >= 0 && sinceAck < 20_000_000 {
+                    // dupacknum is a guint32 in 4.0.17: the "-1" left by an ACKed-unseen segment
+                    // compares as 0xFFFFFFFF >= 2.
                     flags.insert([.fastRetransmission, .retransmission])
                 } else if notAdvanced && sinceNext >= 0 && sinceNext < ooThreshold && F.nextseq != seq &+ seglen &+ synfin {
                     flags.insert(.outOfOrder)

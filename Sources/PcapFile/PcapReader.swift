@@ -13,6 +13,10 @@ public struct PacketHeader: Sendable {
     public var timestampNanos: Int64
     public var capturedLength: Int
     public var originalLength: Int
+    /// pcapng interface (IDB index); 0 for classic pcap.
+    public var interfaceID: UInt32 = 0
+    /// LINKTYPE of the packet's interface.
+    public var linkType: Int32
 }
 
 /// How reading stopped.
@@ -61,7 +65,7 @@ public final class PcapReader {
             if r == 1, let h = hdr?.pointee, let data {
                 // With nanosecond precision requested, tv_usec holds nanoseconds.
                 let ts = Int64(h.ts.tv_sec) * 1_000_000_000 + Int64(h.ts.tv_usec)
-                let header = PacketHeader(timestampNanos: ts, capturedLength: Int(h.caplen), originalLength: Int(h.len))
+                let header = PacketHeader(timestampNanos: ts, capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: linkType)
                 if try !body(header, UnsafeRawBufferPointer(start: data, count: Int(h.caplen))) { return .stopped }
             } else if r == PCAP_ERROR_BREAK {
                 return .endOfFile

@@ -18,6 +18,9 @@ struct Retrans: ParsableCommand {
     @Flag(name: .long, help: "Keep multi-interface copies in, to reproduce what Wireshark shows.")
     var wiresharkCompatible = false
 
+    @Flag(name: .long, help: "Print every frame's TCP analysis flags as CSV (frame,flags,dup_ack_num,dup_ack_frame,copy_of), like the tshark reference files.")
+    var frames = false
+
     @OptionGroup var out: OutputOptions
 
     func validate() throws {
@@ -25,6 +28,20 @@ struct Retrans: ParsableCommand {
     }
 
     func run() throws {
+        if frames {
+            var text = "file,frame,flags,dup_ack_num,dup_ack_frame,copy_of\n"
+            for p in pcaps {
+                let (a, _, _) = CaptureIngest.read(path: p, options: .init(keepCopies: wiresharkCompatible, recordFrames: true))
+                guard let a else { continue }
+                let view = wiresharkCompatible ? a.wiresharkFrames : a.realFrames
+                for f in Set(view.keys).union(a.copyFrames.keys).sorted() {
+                    let v = view[f]
+                    text += "\(p),\(f),\(v?.flags.names.joined(separator: "|") ?? ""),\(v?.dupAckNumber.map(String.init) ?? ""),\(v?.dupAckFrame.map(String.init) ?? ""),\(a.copyFrames[f].map(String.init) ?? "")\n"
+                }
+            }
+            try out.emit(text, inputs: pcaps)
+            return
+        }
         let r = Ingestor().run(IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible))
         let text = out.format == .json ? JSONReport.retrans(r, version: NodeSleuth.version).render()
                                        : TextReport.retrans(r, options: .init(verbose: out.verbose))

@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A pcapng file read block by block, in Swift.
+///
+/// Why not libpcap for pcapng: `pcap_next_ex` does not say which interface (IDB) a packet came
+/// from, which is what tells a `dumpcap -i a -i b` copy from a real retransmission; and libpcap
+/// 1.10 refuses files whose interfaces differ in link type or snap length (e.g. the public
+/// `ldap-gap-data-missing.pcapng`: 126 interfaces of mixed link types). Classic pcap files are
+/// still read through libpcap (`PcapReader`). Spec: IETF draft-ietf-opsawg-pcapng (SHB, IDB with
+/// `if_tsresol`/`if_tsoffset`, EPB, SPB, obsolete PB; other blocks are skipped and counted).
+public final class PcapngReader {
+    public struct Interface: Sendable {
+        public var linkType: Int32
+        public var snapLength: UInt32
+        public var name: String?
+        /// Timestamp units per second (10^6 by default).
+        var unitsPerSecond: UInt64
+        var offsetSeconds: Int64
+    }
+
+    public let path: String
+    private let fd: Int32
+    private var buf: [UInt8] = []
+    private var start = 0          // first unread byte in buf
+    private var fileOffset: Int64 = 0   // file offset of buf[start]
+    private var eof = false
+    private var bigEndian = false
+    public private(set) var interfaces: [Interface] = []
+    /// Blocks skipped because their type is not a packet or interface block, by type.
+    public private(set) var skippedBlocks: [UInt32: Int] = [:]
+
+    /// LINKTYPE names for reports.
+    public static func linkTypeName(_ lt: Int32) -> String {
+        switch lt {
+        case 0: return "NULL"
+        case 1: return "EN10MB"
+        case 101: return "RAW"
+        case 108: return "LOOP"
+        case 113: return "LINUX_SLL"
+        case 276: return "LINUX_SLL2"
+        case 228: return "IPV4"
+        case 229: return "IPV6"
+        default: return "LINKTYPE \(lt)"
+        }
+    }
+
+    public static func isPcapng(path: String) -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        return read(fd, &magic, 4) == 4 && magic == [0x0A, 0x0D, 0x0D, 0x0A]
+    }
+
+    public init(path: String) throws(PcapError) {
+        self.path = path
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw PcapError("\(path): \(String(cString: strerror(errno)))") }
+        buf.reserveCapacity(1 << 22)
+    }
+
+    deinit { close(fd) }
+
+    /// Makes `n` bytes available at `start`; false at end of file.
+    private func ensure(_ n: Int) -> Bool {
+        if buf.count - start >= n { return true }
+        if start > 0 {
+            buf.removeFirst(start)
+            start = 0
+        }
+        var chunk = [UInt8](repeating: 0, count: max(n - buf.count, 1 << 20))
+        while buf.count < n && !eof {
+            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got <= 0 { eof = true; break }
+            buf.append(contentsOf: chunk[0..<got])
+        }
+        return buf.count >= n
+    }
+
+    @inline(__always) private func u16(_ o: Int) -> UInt16 {
+        let a = UInt16(buf[start + o]), b = UInt16(buf[start + o + 1])
+        return bigEndian ? a << 8 | b : b << 8 | a
+    }
+    @inline(__always) private func u32(_ o: Int) -> UInt32 {
+        let b0 = UInt32(buf[start + o]), b1 = UInt32(buf[start + o + 1]), b2 = UInt32(buf[start + o + 2]), b3 = UInt32(buf[start + o + 3])
+        return bigEndian ? b0 << 24 | b1 << 16 | b2 << 8 | b3 : b3 << 24 | b2 << 16 | b1 << 8 | b0
+    }
+
+    /// Calls `body` for each packet in file order until it returns false or the file ends.
+    /// The header's `interfaceID` and `linkType` come from the packet's interface.
+    public func forEach(_ body: (PacketHeader, UnsafeRawBufferPointer) throws -> Bool) rethrows -> PcapEnd {
+        while true {
+            guard ensure(8) else {
+                return buf.count - start == 0 ? .endOfFile : .error("file ends inside a block header at byte \(fileOffset)")
+            }
+            let rawType = UInt32(buf[start]) | UInt32(buf[start + 1]) << 8 | UInt32(buf[start + 2]) << 16 | UInt32(buf[start + 3]) << 24
+            if rawType == 0x0A0D_0D0A {
+                // Section header: byte order from the magic at offset 8.
+                guard ensure(12) else { return .error("file ends inside a section header at byte \(fileOffset)") }
+                let bom = Array(buf[(start + 8)..<(start + 12)])
+                if bom == [0x4D, 0x3C, 0x2B, 0x1A] { bigEndian = false } else if bom == [0x1A, 0x2B, 0x3C, 0x4D] { bigEndian = true } else {
+                    return .error("bad section header byte-order magic at byte \(fileOffset)")
+                }
+                interfaces = []
+            }
+            let type = u32(0)
+            let length = Int(u32(4))
+            guard length >= 12, length % 4 == 0, length <= 1 << 28 else {
+                return .error("absurd block length \(length) at byte \(fileOffset)")
+            }
+            guard ensure(length) else {
+                return .error("file ends inside a block (\(length) bytes, type 0x\(String(type, radix: 16))) at byte \(fileOffset): cut short")
+            }
+            switch type {
+            case 0x0A0D_0D0A:
+                break
+            case 1: // IDB
+                guard length >= 20 else { return .error("short interface block at byte \(fileOffset)") }
+                var itf = Interface(linkType: Int32(u16(8)), snapLength: u32(12), name: nil, unitsPerSecond: 1_000_000, offsetSeconds: 0)
+                var o = 16
+                while o + 4 <= length - 4 {
+                    let code = u16(o), len = Int(u16(o + 2))
+                    if code == 0 || o + 4 + len > length - 4 { break }
+                    if code == 9, len >= 1 {
+                        let r = buf[start + o + 4]
+                        let exp = UInt64(r & 0x7F)
+                        if r & 0x80 != 0 { itf.unitsPerSecond = exp < 64 ? 1 << exp : 1 } else {
+                            var u: UInt64 = 1
+                            for _ in 0..<min(exp, 19) { u *= 10 }
+                            itf.unitsPerSecond = u
+                        }
+                    } else if code == 14, len >= 8 {
+                        let lo = UInt64(u32(o + 4)), hi = UInt64(u32(o + 8))
+                        itf.offsetSeconds = Int64(bitPattern: bigEndian ? lo << 32 | hi : hi << 32 | lo)
+                    } else if code == 2 {
+                        itf.name = String(decoding: buf[(start + o + 4)..<(start + o + 4 + len)].prefix { $0 != 0 }, as: UTF8.self)
+                    }
+                    o += 4 + ((len + 3) & ~3)
+                }
+                interfaces.append(itf)
+            case 6, 2, 3: // EPB, obsolete PB, SPB
+                var ifid = 0, caplen = 0, origlen = 0, dataOff = 0
+                var tsUnits: UInt64 = 0
+                if type == 3 {
+                    ifid = 0
+                    origlen = Int(u32(8))
+                    dataOff = 12
+                    caplen = min(origlen, length - 16)
+                } else {
+                    guard length >= 32 else { return .error("short packet block at byte \(fileOffset)") }
+                    ifid = type == 6 ? Int(u32(8)) : Int(u16(8))
+                    tsUnits = UInt64(u32(12)) << 32 | UInt64(u32(16))
+                    caplen = Int(u32(20))
+                    origlen = Int(u32(24))
+                    dataOff = 28
+                }
+                guard ifid < interfaces.count else { return .error("packet block names interface \(ifid), which was not described, at byte \(fileOffset)") }
+                guard caplen <= length - dataOff - 4 else { return .error("packet longer than its block at byte \(fileOffset)") }
+                let itf = interfaces[ifid]
+                let secs = tsUnits / itf.unitsPerSecond, frac = tsUnits % itf.unitsPerSecond
+                let nanos = (Int64(secs) + itf.offsetSeconds) * 1_000_000_000 + Int64(itf.unitsPerSecond.dividingFullWidth(frac.multipliedFullWidth(by: 1_000_000_000)).quotient)
+                let hdr = PacketHeader(timestampNanos: nanos, capturedLength: caplen, originalLength: max(origlen, caplen),
+                                       interfaceID: UInt32(ifid), linkType: itf.linkType)
+                let keepGoing = try buf.withUnsafeBytes { raw in
+                    try body(hdr, UnsafeRawBufferPointer(rebasing: raw[(start + dataOff)..<(start + dataOff + caplen)]))
+                }
+                if !keepGoing { return .stopped }
+            default:
+                skippedBlocks[type, default: 0] += 1
+            }
+            start += length
+            fileOffset += Int64(length)
+        }
+    }
+}
