@@ -36,11 +36,15 @@ public struct CopyDetector {
         public var copyOf: Int?
     }
 
+    /// A packet and its copies. The first member is stored inline (most groups have one or two
+    /// members; no allocation for a packet without copies).
     private struct Group {
         var fingerprint: PacketFingerprint
         var t0: Int64
-        var signatures: [CaptureSignature]
-        var members: [TCPSegment]
+        var first: TCPSegment
+        var rest: [TCPSegment] = []
+        var members: [TCPSegment] { [first] + rest }
+        func uses(_ s: CaptureSignature) -> Bool { first.signature == s || rest.contains { $0.signature == s } }
     }
 
     public let windowNanos: Int64
@@ -64,15 +68,13 @@ public struct CopyDetector {
         if firstSeen[key] == nil { firstSeen[key] = seenCounter; seenCounter += 1 }
         if let abs = open[s.fingerprint] {
             let i = abs - base
-            if i >= head, i < pending.count, s.time - pending[i].t0 <= windowNanos,
-               !pending[i].signatures.contains(s.signature) {
-                pending[i].signatures.append(s.signature)
-                pending[i].members.append(s)
+            if i >= head, i < pending.count, s.time - pending[i].t0 <= windowNanos, !pending[i].uses(s.signature) {
+                pending[i].rest.append(s)
                 return
             }
         }
         open[s.fingerprint] = base + pending.count
-        pending.append(Group(fingerprint: s.fingerprint, t0: s.time, signatures: [s.signature], members: [s]))
+        pending.append(Group(fingerprint: s.fingerprint, t0: s.time, first: s))
     }
 
     /// Releases everything (end of input).
@@ -95,8 +97,8 @@ public struct CopyDetector {
     }
 
     private mutating func decide(_ g: Group, into out: inout [Decision]) {
-        if g.members.count == 1 {
-            var s = g.members[0]
+        if g.rest.isEmpty {
+            var s = g.first
             if let r = rewrite[DirectedTuple(s)] { s.src = r.src; s.dst = r.dst; s.srcPort = r.sport; s.dstPort = r.dport }
             out.append(Decision(segment: s, copyOf: nil))
             return

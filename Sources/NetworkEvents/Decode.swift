@@ -48,6 +48,10 @@ public struct CaptureSignature: Hashable, Sendable, CustomStringConvertible {
 
 /// Fields no device on a node's path rewrites: identifies copies of one packet.
 public struct PacketFingerprint: Hashable, Sendable {
+    /// Hashing uses the fields most likely to differ; equality compares all of them.
+    public func hash(into h: inout Hasher) {
+        h.combine(UInt64(seq) << 32 | UInt64(ack) ^ payloadHash ^ UInt64(ipID) << 7 ^ UInt64(ipLength) << 40)
+    }
     var ipVersion: UInt8
     var ipLength: UInt32
     var ipID: UInt32          // IPv4 id + fragment field, or IPv6 flow label
@@ -116,6 +120,25 @@ public enum LinkType {
     UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
 }
 @inline(__always) func fnv(_ h: inout UInt64, _ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+
+/// A fast 64-bit hash of a payload, 8 bytes at a time (multiply-xorshift mixing). Copies of one
+/// packet have identical payloads; this only has to tell different payloads apart among the few
+/// packets that already share seq, ack, length and IP id.
+@inline(__always) func hashWords(_ p: UnsafeRawBufferPointer) -> UInt64 {
+    var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(p.count)
+    var i = 0
+    let n = p.count
+    while i + 8 <= n {
+        let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 29
+        i += 8
+    }
+    var tail: UInt64 = 0
+    while i < n { tail = tail << 8 | UInt64(p[i]); i += 1 }
+    h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+    return h ^ (h >> 31)
+}
 
 /// Decodes link, IP and TCP headers. Pure; checks every length before reading.
 public enum PacketDecoder {
@@ -266,11 +289,15 @@ public enum PacketDecoder {
             i += len
         }
         let segLen = l4Length - thl
-        var payloadHash: UInt64 = 0xcbf2_9ce4_8422_2325
         let payloadStart = l4 + thl
         let payloadEnd = min(b.count, payloadStart + max(segLen, 0))
+        // The first 64 and last 16 captured payload bytes: enough to tell payloads apart among
+        // packets that already share seq, ack, length and IP id, without reading every byte.
+        var payloadHash: UInt64 = 0
         if payloadStart < payloadEnd {
-            for j in payloadStart..<payloadEnd { fnv(&payloadHash, b[j]) }
+            let n = payloadEnd - payloadStart
+            payloadHash = hashWords(UnsafeRawBufferPointer(rebasing: b[payloadStart..<(payloadStart + min(n, 64))]))
+            if n > 64 { payloadHash ^= hashWords(UnsafeRawBufferPointer(rebasing: b[max(payloadStart + 64, payloadEnd - 16)..<payloadEnd])) &* 31 }
         }
         let seg = TCPSegment(
             frame: frame, time: time, src: src, dst: dst,

@@ -58,6 +58,11 @@ public struct TCPFrameAnalysis: Sendable {
 /// Key of a conversation: addresses and ports only, as Wireshark keys them.
 struct ConversationKey: Hashable {
     var a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16
+
+    /// One combine instead of seven (this is hashed several times per packet).
+    func hash(into h: inout Hasher) {
+        h.combine((a.lo &* 0x9E37_79B9_7F4A_7C15) ^ (b.lo &* 0xC2B2_AE3D_27D4_EB4F) ^ (a.hi ^ b.hi >> 1) ^ (UInt64(pa) << 48 | UInt64(pb) << 32))
+    }
     init(_ s: TCPSegment) {
         if (s.src, s.srcPort) < (s.dst, s.dstPort) || ((s.src, s.srcPort) == (s.dst, s.dstPort)) {
             a = s.src; pa = s.srcPort; b = s.dst; pb = s.dstPort
@@ -70,8 +75,9 @@ struct ConversationKey: Hashable {
 private func < (l: (IPAddress, UInt16), r: (IPAddress, UInt16)) -> Bool { l.0 < r.0 || (l.0 == r.0 && l.1 < r.1) }
 private func == (l: (IPAddress, UInt16), r: (IPAddress, UInt16)) -> Bool { l.0 == r.0 && l.1 == r.1 }
 
-/// Per-direction state (Wireshark's tcp_flow_t).
-struct FlowState {
+/// Per-direction state (Wireshark's tcp_flow_t). A class so that the per-packet update works in
+/// place (a struct copied out of the conversation would copy its unacked list on every packet).
+final class FlowState {
     var nextseq: UInt32 = 0
     var nextseqtime: Int64 = 0
     var maxseqtobeacked: UInt32 = 0
@@ -132,11 +138,8 @@ public struct TCPAnalyzer {
         }
         conv.lastSeen = p.time
         let forward = conv.addr1 == p.src && conv.port1 == p.srcPort
-        var F = forward ? conv.flow1 : conv.flow2
-        var R = forward ? conv.flow2 : conv.flow1
-        defer {
-            if forward { conv.flow1 = F; conv.flow2 = R } else { conv.flow2 = F; conv.flow1 = R }
-        }
+        let F = forward ? conv.flow1 : conv.flow2
+        let R = forward ? conv.flow2 : conv.flow1
 
         // §2: SYN retransmission with the same ISN: nextseq restored so it is not "ahead".
         if p.isSYN && !p.isACK && F.baseSeqSet && p.seq == F.baseSeq && !flags.contains(.reusedPorts) {
