@@ -23,8 +23,36 @@ public struct CaptureSummary: Sendable {
     /// Frames not analysed (not TCP, fragments, undecodable) by reason.
     public var skipped: [String: Int] = [:]
     public var truncatedAt: String?
+    public var conversations = 0
+    /// Conversations retired during the run because they went quiet (memory bound).
+    public var retiredConversations = 0
+    /// The flows with the most retransmissions (copies removed), most first.
+    public var flows: [FlowSummary] = []
 
     public init(path: String, linkType: String) { self.path = path; self.linkType = linkType }
+}
+
+/// One conversation's counts (copies removed).
+public struct FlowSummary: Sendable {
+    public var flow: String
+    public var segments: Int
+    public var retransmissions: Int
+    public var fast: Int
+    public var spurious: Int
+    public var synRetransmissions: Int
+    public var dupAcks: Int
+    public var zeroWindows: Int
+    public var resets: Int
+    public var maxRTO: Double
+    public var first: Timestamp
+    public var last: Timestamp
+
+    public init(flow: String, segments: Int, retransmissions: Int, fast: Int, spurious: Int, synRetransmissions: Int, dupAcks: Int,
+                zeroWindows: Int, resets: Int, maxRTO: Double, first: Timestamp, last: Timestamp) {
+        self.flow = flow; self.segments = segments; self.retransmissions = retransmissions; self.fast = fast; self.spurious = spurious
+        self.synRetransmissions = synRetransmissions; self.dupAcks = dupAcks; self.zeroWindows = zeroWindows; self.resets = resets
+        self.maxRTO = maxRTO; self.first = first; self.last = last
+    }
 }
 
 /// A retransmission as the analysis saw it.

@@ -1,3 +1,4 @@
+import Foundation
 import ForensicModel
 import NetworkEvents
 import PcapFile
@@ -8,6 +9,8 @@ public enum CaptureIngest {
         public var keepCopies = false
         public var recordFrames = false
         public var copyWindowNanos: Int64 = 10_000_000
+        /// Print progress on stderr (the CLI sets it when stderr is a terminal).
+        public var progress = false
         public init(keepCopies: Bool = false, recordFrames: Bool = false) {
             self.keepCopies = keepCopies; self.recordFrames = recordFrames
         }
@@ -25,8 +28,16 @@ public enum CaptureIngest {
         var frame = 0
         var unsupported: [Int32: Int] = [:]
         let end: PcapEnd
+        var bytesRead = 0
+        let name = (path as NSString).lastPathComponent
         func feed(_ hdr: PacketHeader, _ bytes: UnsafeRawBufferPointer) -> Bool {
             frame += 1
+            if options.progress {
+                bytesRead += bytes.count + 16
+                if frame & 0xFFFF == 0 {
+                    FileHandle.standardError.write(Data("\r  \(name): \(frame) frames, \(bytesRead >> 20) MB".utf8))
+                }
+            }
             if !LinkType.isSupported(hdr.linkType) { unsupported[hdr.linkType, default: 0] += 1 }
             let d = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
                                          time: hdr.timestampNanos, interfaceID: hdr.interfaceID)
@@ -52,6 +63,7 @@ public enum CaptureIngest {
                                        copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames)
             end = reader.forEach(feed)
         }
+        if options.progress && frame >= 0x10000 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         for (lt, n) in unsupported {
             warnings.append(Warning(source: Provenance(path: path), message: "\(n) frame(s) of unsupported link type \(lt) not analysed"))
         }

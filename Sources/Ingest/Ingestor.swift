@@ -11,6 +11,8 @@ public struct IngestRequest: Sendable {
     public var journals: [String] = []
     public var dmesgs: [String] = []
     public var keepCopies = false
+    /// Progress on stderr for long passes.
+    public var progress = false
     public init(path: String?, pcaps: [String] = [], journals: [String] = [], dmesgs: [String] = [], keepCopies: Bool = false) {
         self.path = path; self.pcaps = pcaps; self.journals = journals; self.dmesgs = dmesgs; self.keepCopies = keepCopies
     }
@@ -142,7 +144,7 @@ public struct Ingestor {
         for (p, discovered) in found.pcaps {
             let real = URL(fileURLWithPath: p).resolvingSymlinksInPath().path
             guard seenPcaps.insert(real).inserted else { continue }
-            let (analysis, report0, warnings) = CaptureIngest.read(path: p, options: .init(keepCopies: req.keepCopies))
+            let (analysis, report0, warnings) = CaptureIngest.read(path: p, options: { var o = CaptureIngest.Options(keepCopies: req.keepCopies); o.progress = req.progress; return o }())
             var report = report0
             report.discovered = discovered
             result.inputs.append(report)

@@ -20,11 +20,17 @@ public struct CaptureAnalysis {
     private var awaitingDecision: [Int: RetransmissionEvent] = [:]
     private var decisions: [CopyDetector.Decision] = []
 
+    /// Conversations quiet this long are retired (closed ones after `closedIdleNanos`).
+    public var idleNanos: Int64 = 900 * 1_000_000_000
+    public var closedIdleNanos: Int64 = 300 * 1_000_000_000
+    private var lastSweep: Int64 = 0
+
     public init(path: String, linkTypeName: String, keepCopies: Bool = false, copyWindowNanos: Int64 = 10_000_000, recordFrames: Bool = false) {
         summary = CaptureSummary(path: path, linkType: linkTypeName)
         detector = CopyDetector(windowNanos: copyWindowNanos)
         self.keepCopies = keepCopies
         self.recordFrames = recordFrames
+        if keepCopies { wireshark.keepStats = true } else { real.keepStats = true }
     }
 
     public mutating func setLinkType(_ name: String) { summary.linkType = name }
@@ -44,6 +50,15 @@ public struct CaptureAnalysis {
         }
         summary.tcpSegments += 1
         if seg.isRST { summary.resets += 1 }
+        // every 10 s of capture time: retire quiet conversations
+        if time - lastSweep > 10_000_000_000 {
+            if lastSweep != 0 {
+                wireshark.retire(now: time, idleNanos: idleNanos, closedNanos: closedIdleNanos)
+                real.retire(now: time, idleNanos: idleNanos, closedNanos: closedIdleNanos)
+                detector.retire(now: time, idleNanos: idleNanos)
+            }
+            lastSweep = time
+        }
 
         let ws = wireshark.analyze(seg)
         if recordFrames, !ws.flags.isEmpty { wiresharkFrames[seg.frame] = ws }
@@ -75,6 +90,15 @@ public struct CaptureAnalysis {
         summary.duplicateCopies = detector.copies
         summary.copyInterfaces = detector.copyInterfaces
         summary.addressRewrites = detector.addressRewrites
+        summary.retiredConversations = keepCopies ? wireshark.retired : real.retired
+        summary.conversations = keepCopies ? wireshark.conversationCount : real.conversationCount
+        var flows = keepCopies ? wireshark.allFlowStats() : real.allFlowStats()
+        flows.sort { ($0.retransmissions, $0.resets, $0.flow) > ($1.retransmissions, $1.resets, $1.flow) }
+        summary.flows = flows.prefix(50).map {
+            FlowSummary(flow: $0.flow, segments: $0.segments, retransmissions: $0.retransmissions, fast: $0.fast, spurious: $0.spurious,
+                        synRetransmissions: $0.synRetransmissions, dupAcks: $0.dupAcks, zeroWindows: $0.zeroWindows, resets: $0.resets,
+                        maxRTO: $0.maxRTO, first: Timestamp(nanos: $0.first), last: Timestamp(nanos: $0.last))
+        }
         events.sort { ($0.time, $0.frame) < ($1.time, $1.frame) }
     }
 

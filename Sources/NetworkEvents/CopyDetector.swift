@@ -52,7 +52,7 @@ public struct CopyDetector {
     private var head = 0
     private var base = 0            // absolute index of pending[0]
     private var open: [PacketFingerprint: Int] = [:]
-    private var firstSeen: [ConversationKey: Int] = [:]
+    private var firstSeen: [ConversationKey: (order: Int, last: Int64)] = [:]
     private var seenCounter = 0
     private var rewrite: [DirectedTuple: DirectedTuple] = [:]
     public private(set) var copies = 0
@@ -65,7 +65,8 @@ public struct CopyDetector {
     public mutating func push(_ s: TCPSegment, into out: inout [Decision]) {
         release(before: s.time - windowNanos, into: &out)
         let key = ConversationKey(s)
-        if firstSeen[key] == nil { firstSeen[key] = seenCounter; seenCounter += 1 }
+        if firstSeen[key] == nil { seenCounter += 1 }
+        firstSeen[key, default: (seenCounter, s.time)].last = s.time
         if let abs = open[s.fingerprint] {
             let i = abs - base
             if i >= head, i < pending.count, s.time - pending[i].t0 <= windowNanos, !pending[i].uses(s.signature) {
@@ -75,6 +76,16 @@ public struct CopyDetector {
         }
         open[s.fingerprint] = base + pending.count
         pending.append(Group(fingerprint: s.fingerprint, t0: s.time, first: s))
+    }
+
+    /// Forgets connections quiet for longer than `idleNanos` (their first-seen order and address
+    /// rewrites), so memory follows live connections.
+    public mutating func retire(now: Int64, idleNanos: Int64) {
+        let old = firstSeen.filter { now - $0.value.last > idleNanos }.map(\.key)
+        guard !old.isEmpty else { return }
+        let gone = Set(old)
+        for k in old { firstSeen[k] = nil }
+        rewrite = rewrite.filter { !gone.contains($0.key.undirected) }
     }
 
     /// Releases everything (end of input).
@@ -108,7 +119,7 @@ public struct CopyDetector {
         var canonical = 0
         var best = Int.max
         for (i, m) in g.members.enumerated() {
-            let order = firstSeen[ConversationKey(m)] ?? .max
+            let order = firstSeen[ConversationKey(m)]?.order ?? .max
             if order < best { best = order; canonical = i }
         }
         let canonTuple = DirectedTuple(g.members[canonical])

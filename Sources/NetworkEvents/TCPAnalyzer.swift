@@ -101,8 +101,31 @@ final class Conversation {
     var port1: UInt16
     var irtt: Int64 = 0
     var mruSyn: Int64 = 0
+    var firstSeen: Int64 = 0
     var lastSeen: Int64 = 0
-    init(addr1: IPAddress, port1: UInt16) { self.addr1 = addr1; self.port1 = port1 }
+    /// FIN or RST seen: the conversation may be retired soon after it goes quiet.
+    var closing = false
+    var stats: FlowStats
+    init(addr1: IPAddress, port1: UInt16, description: String) {
+        self.addr1 = addr1; self.port1 = port1
+        stats = FlowStats(flow: description)
+    }
+}
+
+/// What happened on one conversation (copies removed when taken from the real view).
+public struct FlowStats: Sendable {
+    public var flow: String
+    public var segments = 0
+    public var retransmissions = 0
+    public var fast = 0
+    public var spurious = 0
+    public var synRetransmissions = 0
+    public var dupAcks = 0
+    public var zeroWindows = 0
+    public var resets = 0
+    public var maxRTO: Double = 0
+    public var first: Int64 = 0
+    public var last: Int64 = 0
 }
 
 /// Wireshark 4.0.17's `tcp_analyze_sequence_number()`, applied to segments in file order.
@@ -110,6 +133,11 @@ final class Conversation {
 public struct TCPAnalyzer {
     private var conversations: [ConversationKey: Conversation] = [:]
     public private(set) var conversationCount = 0
+    public private(set) var retired = 0
+    /// Keep per-flow statistics (the real view does; the Wireshark view need not).
+    public var keepStats = false
+    /// Statistics of retired conversations that had something worth reporting.
+    public private(set) var finishedFlows: [FlowStats] = []
 
     public init() {}
 
@@ -125,18 +153,22 @@ public struct TCPAnalyzer {
             if p.isSYN && !p.isACK {
                 let f = c.addr1 == p.src && c.port1 == p.srcPort ? c.flow1 : c.flow2
                 if f.baseSeqSet && p.seq != f.baseSeq {
-                    conv = Conversation(addr1: p.src, port1: p.srcPort)
+                    retireStats(c)
+                    conv = Conversation(addr1: p.src, port1: p.srcPort, description: keepStats ? p.flowDescription : "")
+                    conv.firstSeen = p.time
                     conversations[key] = conv
                     conversationCount += 1
                     flags.insert(.reusedPorts)
                 }
             }
         } else {
-            conv = Conversation(addr1: p.src, port1: p.srcPort)
+            conv = Conversation(addr1: p.src, port1: p.srcPort, description: keepStats ? p.flowDescription : "")
+            conv.firstSeen = p.time
             conversations[key] = conv
             conversationCount += 1
         }
         conv.lastSeen = p.time
+        if p.flags & 5 != 0 { conv.closing = true }
         let forward = conv.addr1 == p.src && conv.port1 == p.srcPort
         let F = forward ? conv.flow1 : conv.flow2
         let R = forward ? conv.flow2 : conv.flow1
@@ -278,13 +310,52 @@ public struct TCPAnalyzer {
         if p.isSYN && !p.isACK { conv.mruSyn = now }
         if p.isACK && !p.isSYN && conv.irtt == 0 && conv.mruSyn != 0 { conv.irtt = now - conv.mruSyn }
         result.flags = flags
+        if keepStats {
+            conv.stats.segments += 1
+            if flags.contains(.retransmission) {
+                conv.stats.retransmissions += 1
+                if flags.contains(.fastRetransmission) { conv.stats.fast += 1 }
+                if flags.contains(.spuriousRetransmission) { conv.stats.spurious += 1 }
+                if p.isSYN { conv.stats.synRetransmissions += 1 }
+                if let r = result.rto, r > conv.stats.maxRTO { conv.stats.maxRTO = r }
+            }
+            if flags.contains(.duplicateACK) { conv.stats.dupAcks += 1 }
+            if flags.contains(.zeroWindow) { conv.stats.zeroWindows += 1 }
+            if p.isRST { conv.stats.resets += 1 }
+        }
         return result
     }
 
-    /// Drops conversations idle for longer than `idleNanos` (memory grows with live flows only).
-    public mutating func retireIdle(now: Int64, idleNanos: Int64) -> Int {
-        let before = conversations.count
-        conversations = conversations.filter { now - $0.value.lastSeen <= idleNanos }
-        return before - conversations.count
+    private mutating func retireStats(_ c: Conversation) {
+        guard keepStats, c.stats.retransmissions > 0 || c.stats.zeroWindows > 0 || c.stats.resets > 0 else { return }
+        var s = c.stats
+        s.first = c.firstSeen
+        s.last = c.lastSeen
+        finishedFlows.append(s)
+        // bounded: keep the flows with the most retransmissions
+        if finishedFlows.count > 2000 {
+            finishedFlows.sort { $0.retransmissions > $1.retransmissions }
+            finishedFlows.removeLast(finishedFlows.count - 1000)
+        }
+    }
+
+    /// Statistics of every flow still open plus the retired ones.
+    public mutating func allFlowStats() -> [FlowStats] {
+        for c in conversations.values { retireStats(c) }
+        return finishedFlows
+    }
+
+    /// Retires conversations that went quiet: closed ones (FIN/RST) after `closedNanos`, others
+    /// after `idleNanos`, so memory grows with live flows, not with packets. A retired
+    /// conversation that speaks again starts afresh (a deliberate difference from Wireshark,
+    /// which keeps every conversation: README "Deliberate differences").
+    public mutating func retire(now: Int64, idleNanos: Int64, closedNanos: Int64) {
+        var gone: [ConversationKey] = []
+        for (k, c) in conversations where now - c.lastSeen > (c.closing ? closedNanos : idleNanos) {
+            gone.append(k)
+            retireStats(c)
+        }
+        for k in gone { conversations[k] = nil }
+        retired += gone.count
     }
 }

@@ -95,7 +95,18 @@ public enum JSONReport {
             ("address_rewrites", counts(c.addressRewrites)),
             ("skipped_frames", counts(c.skipped)),
             ("truncated_at", .opt(c.truncatedAt)),
+            ("conversations", .int(c.conversations)),
+            ("retired_conversations", .int(c.retiredConversations)),
+            ("flows", .array(c.flows.map(flow))),
         ])
+    }
+
+    static func flow(_ f: FlowSummary) -> JSON {
+        .object([("flow", .string(f.flow)), ("segments", .int(f.segments)), ("retransmissions", .int(f.retransmissions)),
+                 ("fast_retransmissions", .int(f.fast)), ("spurious_retransmissions", .int(f.spurious)),
+                 ("syn_retransmissions", .int(f.synRetransmissions)), ("dup_acks", .int(f.dupAcks)),
+                 ("zero_windows", .int(f.zeroWindows)), ("resets", .int(f.resets)), ("max_rto_s", .double(f.maxRTO)),
+                 ("first_time", .string(f.first.iso8601)), ("last_time", .string(f.last.iso8601))])
     }
 
     static func event(_ e: RetransmissionEvent) -> JSON {

@@ -41,22 +41,49 @@ public enum TextReport {
     }
 
     public static func retrans(_ r: AnalysisResult, options: Options = Options()) -> String {
-        var o = captureTable(r.captures)
-        let real = r.retransmissions.filter { $0.copyOf == nil }
-        if !real.isEmpty {
-            o += section("Top flows by real retransmissions")
-            var byFlow: [String: Int] = [:]
-            for e in real { byFlow[e.flow, default: 0] += 1 }
-            for (f, n) in byFlow.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
-                o += "  \(pad(String(n), 6, right: true))  \(f)\n"
+        var o = ""
+        for c in r.captures {
+            let real = c.retransmissionsReal, ws = c.retransmissionsWireshark
+            if ws > real && c.duplicateCopies > 0 {
+                o += "Verdict: Wireshark would show \(ws) retransmissions in \((c.path as String).split(separator: "/").last ?? ""); \(ws - real) of them are copies of one packet seen on another interface (\(c.duplicateCopies) copies in all); \(real) are real.\n"
+            } else {
+                o += "Verdict: \(real) real retransmission\(real == 1 ? "" : "s") in \((c.path as String).split(separator: "/").last ?? "") (\(c.duplicateCopies) multi-interface copies).\n"
             }
+        }
+        o += "\n" + captureTable(r.captures)
+        for c in r.captures where !c.retransmissionsByKind.isEmpty {
+            o += "  \(c.path): real retransmissions by kind: " + c.retransmissionsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
+            if !c.copyInterfaces.isEmpty {
+                o += "    copies seen on: " + c.copyInterfaces.sorted { $0.value > $1.value }.prefix(4).map { "\($0.key) (\($0.value))" }.joined(separator: ", ") + "\n"
+            }
+            for (rw, n) in c.addressRewrites.sorted(by: { $0.value > $1.value }).prefix(3) { o += "    address rewrite between copies (\(n)×): \(rw)\n" }
+        }
+        let flows = r.captures.flatMap(\.flows).filter { $0.retransmissions > 0 }
+        if !flows.isEmpty {
+            o += "\n" + section("Top flows by real retransmissions")
+            let rows = flows.sorted { $0.retransmissions > $1.retransmissions }.prefix(10).map { f in
+                [f.flow, String(f.segments), String(f.retransmissions), String(f.fast), String(f.synRetransmissions), format3(f.maxRTO) + " s"]
+            }
+            o += table(["flow", "segments", "retrans", "fast", "SYN", "max RTO"], rows, rightAligned: [1, 2, 3, 4, 5])
+        }
+        let real = r.retransmissions.filter { $0.copyOf == nil }
+        let syn = real.filter(\.isSYN)
+        if !syn.isEmpty {
+            o += "\n" + section("Connect stalls: \(syn.count) SYN retransmission\(syn.count == 1 ? "" : "s")")
+            for e in syn.prefix(10) { o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(e.flow)\(e.rto.map { "  after \(format3($0)) s" } ?? "")\n" }
+        }
+        let long = real.filter { ($0.rto ?? 0) >= 1 }.sorted { ($0.rto ?? 0) > ($1.rto ?? 0) }
+        if !long.isEmpty {
+            o += "\n" + section("Long RTO gaps (≥ 1 s): \(long.count)")
+            for e in long.prefix(10) { o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  rto \(format3(e.rto!)) s  \(e.flow)\n" }
+        }
+        if !real.isEmpty {
             o += "\n" + section("Real retransmissions (first 20)")
             for e in real.prefix(options.verbose ? .max : 20) {
-                o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(pad(e.kind, 24))\(e.flow)\(e.rto.map { "  rto \(String(format3($0))) s" } ?? "")\n"
+                o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(pad(e.kind, 24))\(e.flow)\(e.rto.map { "  rto \(format3($0)) s" } ?? "")\n"
             }
-            o += "\n"
         }
-        return o + inputsTable(r.inputs, clockNotes: []) + warningsBlock(r.warnings, verbose: options.verbose)
+        return o + "\n" + inputsTable(r.inputs, clockNotes: []) + warningsBlock(r.warnings, verbose: options.verbose)
     }
 
     // MARK: - pieces

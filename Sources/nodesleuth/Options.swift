@@ -43,3 +43,6 @@ func exitIfNothingRead(_ r: AnalysisResult) throws {
         throw ExitCode(2)
     }
 }
+
+/// Progress goes to stderr only when a person is watching it.
+var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }

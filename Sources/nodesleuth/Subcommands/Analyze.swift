@@ -46,7 +46,9 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        var r = Ingestor().run(IngestRequest(path: path, pcaps: pcap, journals: journal, dmesgs: dmesg, keepCopies: wiresharkCompatible))
+        var req = IngestRequest(path: path, pcaps: pcap, journals: journal, dmesgs: dmesg, keepCopies: wiresharkCompatible)
+        req.progress = stderrIsTerminal
+        var r = Ingestor().run(req)
         var opts = CorrelationOptions()
         opts.burstGap = burstGap
         Correlator.run(&r, options: opts)

@@ -42,7 +42,9 @@ struct Retrans: ParsableCommand {
             try out.emit(text, inputs: pcaps)
             return
         }
-        let r = Ingestor().run(IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible))
+        var req = IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible)
+        req.progress = stderrIsTerminal
+        let r = Ingestor().run(req)
         let text = out.format == .json ? JSONReport.retrans(r, version: NodeSleuth.version).render()
                                        : TextReport.retrans(r, options: .init(verbose: out.verbose))
         try out.emit(text, inputs: pcaps)
