@@ -3,18 +3,40 @@ import ForensicModel
 public struct CorrelationOptions: Sendable {
     /// Retransmissions closer than this (s) form one burst.
     public var burstGap = 2.0
-    /// A burst may start this long (s) before a cause window opens...
+    /// A symptom may start this long (s) before a cause window opens...
     public var lead = 0.5
     /// ...or this long after it closes, and still count as explained.
     public var lag = 1.0
     public var permutations = 4000
+    /// Seconds added to every capture time (--pcap-offset).
+    public var pcapOffset = 0.0
+    /// The user's own timeout times (--symptom-times).
+    public var symptomTimes: [(Timestamp, Provenance)] = []
     public init() {}
+}
+
+/// One candidate cause: its time windows on UTC and what else speaks for or against it.
+struct Cause {
+    struct Window { var start: Timestamp; var end: Timestamp; var weight: Double; var evidence: Evidence }
+    var id: Hypothesis.ID
+    var title: String
+    var noun: String                 // "OOM kill", "soft lockup"...
+    var windows: [Window] = []
+    var unplaced: [Evidence] = []
+    var support: [Evidence] = []
+    var against: [Evidence] = []
+    var nextStep: String
+    /// First part of the summary ("logstash (…) was OOM-killed 3 times; each kill took …").
+    var headline: String
 }
 
 /// Ranks the hypotheses of the fixed vocabulary against the symptoms. Depends on the model only.
 public enum Correlator {
     public static func run(_ r: inout AnalysisResult, options: CorrelationOptions = CorrelationOptions()) {
+        applyOffset(&r, options.pcapOffset)
         r.bursts = BurstFinder.bursts(r.retransmissions, gap: options.burstGap)
+        r.symptoms = episodes(r.symptoms, user: options.symptomTimes)
+        let symptoms = symptomStarts(r)
         let hasCapture = !r.captures.isEmpty
         let ws = r.captures.reduce(0) { $0 + $1.retransmissionsWireshark }
         let real = r.captures.reduce(0) { $0 + $1.retransmissionsReal }
@@ -24,154 +46,350 @@ public enum Correlator {
             guard let a = c.firstTime, let b = c.lastTime else { continue }
             span = span.map { (min($0.0, a), max($0.1, b)) } ?? (a, b)
         }
+        if span == nil, let a = symptoms.map(\.time).min(), let b = symptoms.map(\.time).max() {
+            span = (a - 60, b + 60) // only the user's timeout times
+        }
 
         var hyps: [Hypothesis] = []
-        let oom = oomHypothesis(r, span: span, options: options)
-        hyps.append(oom.hypothesis)
-
-        // capture-duplicates
-        do {
-            let copyRetrans = r.retransmissions.filter { $0.copyOf != nil }.count
-            var h = Hypothesis(id: .captureDuplicates, title: "Retransmissions in the capture are copies of one packet seen on several interfaces",
-                               score: 0, scoreExplanation: "", summary: "")
-            if !hasCapture {
-                h.summary = "No capture was given."
-                h.scoreExplanation = "0: nothing to assess"
-            } else if copyRetrans == 0 {
-                h.summary = copies == 0 ? "The capture has no multi-interface copies." : "The capture has \(copies) copies, but none of them looks like a retransmission."
-                h.scoreExplanation = "0: no retransmission is a copy"
-                h.counterEvidence.append(Evidence("\(copies) copies in \(r.captures.count) capture(s); \(ws) retransmissions as Wireshark shows them"))
-            } else {
-                let share = Double(copyRetrans) / Double(max(ws, 1))
-                let factor = real == 0 ? 1.0 : 0.5
-                h.score = min(1, share * factor)
-                h.scoreExplanation = "share of Wireshark's retransmissions that are copies (\(copyRetrans)/\(ws) = \(fmt(share)))"
-                    + (real == 0 ? "" : " × 0.5 because \(real) real retransmissions remain and need another cause")
-                h.summary = "Wireshark would show \(ws) retransmissions; \(copyRetrans) of them are copies of the same packet on another interface (`tcpdump -i any`), \(real) are real."
-                for c in r.captures where c.duplicateCopies > 0 {
-                    let ifs = c.copyInterfaces.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
-                    h.evidence.append(Evidence("\(c.duplicateCopies) of \(c.frames) frames are copies, seen on \(ifs); \(c.retransmissionsWireshark) retransmissions as Wireshark counts them, \(c.retransmissionsReal) real", source: c.path))
-                    for (rw, n) in c.addressRewrites.sorted(by: { $0.value > $1.value }).prefix(2) {
-                        h.evidence.append(Evidence("address rewrite between copies (\(n)×): \(rw)", source: c.path))
-                    }
-                }
-                if let e = r.retransmissions.first(where: { $0.copyOf != nil }) {
-                    h.evidence.append(Evidence("e.g. frame \(e.frame) is flagged [TCP Retransmission] by Wireshark but is a copy of frame \(e.copyOf!)", source: e.provenance.description))
-                }
-                if real > 0 { h.counterEvidence.append(Evidence("\(real) retransmissions remain after removing the copies")) }
-                h.nextStep = "Capture on the pod's own interface (its veth, or `nsenter -n -t <pid> tcpdump -i eth0`) instead of `-i any`, or let nodesleuth remove the copies."
-            }
+        var explainedBy: Set<Timestamp> = []
+        for cause in causes(r) {
+            let (h, explained) = score(cause, symptoms: symptoms, span: span, r: r, options: options)
             hyps.append(h)
+            explainedBy.formUnion(explained)
         }
-
-        // network-loss
-        do {
-            var h = Hypothesis(id: .networkLoss, title: "Packet loss in the network that no node event explains", score: 0, scoreExplanation: "", summary: "")
-            if r.bursts.isEmpty {
-                h.summary = hasCapture ? "No real retransmission bursts." : "No capture was given."
-                h.scoreExplanation = "0: no bursts"
-            } else {
-                let unexplained = r.bursts.filter { !oom.explainedStarts.contains($0.start) }
-                let share = Double(unexplained.count) / Double(r.bursts.count)
-                h.score = share
-                h.scoreExplanation = "share of retransmission bursts no node event explains (\(unexplained.count)/\(r.bursts.count))"
-                h.summary = "\(unexplained.count) of \(r.bursts.count) retransmission bursts (\(unexplained.reduce(0) { $0 + $1.count }) real retransmissions) have no node event nearby."
-                for b in unexplained.prefix(5) {
-                    h.evidence.append(Evidence("\(b.count) retransmission(s) \(b.start.iso8601) – \(b.end.clockString), no node event within \(fmt(options.lead)) s before to \(fmt(options.lag)) s after", source: b.firstFrame.description))
-                }
-                if oom.explainedStarts.count > 0 {
-                    h.counterEvidence.append(Evidence("\(oom.explainedStarts.count) bursts line up with OOM kills"))
-                }
-                h.nextStep = "Capture on both ends (client and server node) to see where packets are lost; check NIC and switch counters."
-            }
-            hyps.append(h)
-        }
-
-        // no-retransmissions
-        do {
-            var h = Hypothesis(id: .noRetransmissions, title: "The capture has no real retransmission", score: 0, scoreExplanation: "", summary: "")
-            if !hasCapture {
-                h.summary = "No capture was given."
-                h.scoreExplanation = "0: nothing to assess"
-            } else if real == 0 {
-                h.score = 1
-                h.scoreExplanation = "1: zero real retransmissions in \(r.captures.reduce(0) { $0 + $1.tcpSegments }) TCP segments"
-                h.summary = ws > 0 ? "No real retransmission: all \(ws) that Wireshark would show are capture copies." : "No retransmission at all in the capture."
-                h.nextStep = "Look elsewhere for the timeouts: the application, DNS, or a capture taken at the wrong time or place."
-            } else {
-                h.summary = "\(real) real retransmissions in the capture."
-                h.scoreExplanation = "0: real retransmissions exist"
-                h.counterEvidence.append(Evidence("\(real) real retransmissions"))
-            }
-            hyps.append(h)
-        }
+        hyps.append(captureDuplicates(r, hasCapture: hasCapture, ws: ws, real: real, copies: copies))
+        hyps.append(networkLoss(r, explainedBy: explainedBy, hasCapture: hasCapture, options: options))
+        hyps.append(noRetransmissions(r, hasCapture: hasCapture, ws: ws, real: real))
 
         let order = Hypothesis.ID.allCases
         hyps.sort { ($0.score, -order.firstIndex(of: $0.id)!) > ($1.score, -order.firstIndex(of: $1.id)!) }
         for i in hyps.indices { hyps[i].rank = i + 1 }
         r.hypotheses = hyps
+        suggestOffset(&r, options: options)
     }
 
-    struct OOMOutcome {
-        var hypothesis: Hypothesis
-        var explainedStarts: Set<Timestamp>
-    }
+    // MARK: - symptoms
 
-    static func oomHypothesis(_ r: AnalysisResult, span: (Timestamp, Timestamp)?, options: CorrelationOptions) -> OOMOutcome {
-        var h = Hypothesis(id: .oomKillStall, title: "Kernel OOM kills stall the node and line up with the retransmission bursts",
-                           score: 0, scoreExplanation: "", summary: "")
-        let kills = r.oomKills
-        guard !kills.isEmpty else {
-            h.summary = "No kernel OOM kill in the logs read."
-            h.scoreExplanation = "0: no OOM kills"
-            return OOMOutcome(hypothesis: h, explainedStarts: [])
+    static func applyOffset(_ r: inout AnalysisResult, _ offset: Double) {
+        r.pcapOffset = offset
+        guard offset != 0 else { return }
+        for i in r.retransmissions.indices { r.retransmissions[i].time = r.retransmissions[i].time + offset }
+        for i in r.captures.indices {
+            r.captures[i].firstTime = r.captures[i].firstTime.map { $0 + offset }
+            r.captures[i].lastTime = r.captures[i].lastTime.map { $0 + offset }
         }
-        let victims = victimPhrase(kills)
+        for i in r.symptoms.indices where r.symptoms[i].kind != .userTimeout {
+            r.symptoms[i].start = r.symptoms[i].start + offset
+            r.symptoms[i].end = r.symptoms[i].end + offset
+        }
+        r.clockNotes.append("capture times shifted by \(fmt(offset)) s (--pcap-offset)")
+    }
+
+    /// Zero-window frames within 1 s form a period; ≥ 5 RSTs within 1 s form a storm; the user's
+    /// timeout times are episodes of their own.
+    static func episodes(_ points: [Symptom], user: [(Timestamp, Provenance)]) -> [Symptom] {
+        var out: [Symptom] = []
+        for kind in [Symptom.Kind.zeroWindow, .resetStorm] {
+            var cur: Symptom?
+            for p in points.filter({ $0.kind == kind }).sorted(by: { $0.start < $1.start }) {
+                if var c = cur, p.start - c.end <= 1 { c.end = p.start; c.count += 1; cur = c; continue }
+                if let c = cur, kind == .zeroWindow || c.count >= 5 { out.append(c) }
+                cur = p
+            }
+            if let c = cur, kind == .zeroWindow || c.count >= 5 { out.append(c) }
+        }
+        for (t, p) in user { out.append(Symptom(kind: .userTimeout, start: t, end: t, count: 1, provenance: p)) }
+        return out.sorted { $0.start < $1.start }
+    }
+
+    struct SymptomPoint { var time: Timestamp; var kind: Symptom.Kind; var provenance: Provenance; var count: Int }
+
+    static func symptomStarts(_ r: AnalysisResult) -> [SymptomPoint] {
+        (r.bursts.map { SymptomPoint(time: $0.start, kind: .retransmissionBurst, provenance: $0.firstFrame, count: $0.count) }
+            + r.symptoms.map { SymptomPoint(time: $0.start, kind: $0.kind, provenance: $0.provenance, count: $0.count) })
+            .sorted { $0.time < $1.time }
+    }
+
+    static func describe(_ pts: [SymptomPoint]) -> String {
+        let names: [(Symptom.Kind, String)] = [(.retransmissionBurst, "retransmission burst"), (.zeroWindow, "zero-window period"),
+                                               (.resetStorm, "RST storm"), (.userTimeout, "client timeout")]
+        let parts = names.compactMap { k, n -> String? in
+            let c = pts.filter { $0.kind == k }.count
+            return c == 0 ? nil : "\(c) \(n)\(c == 1 ? "" : "s")"
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    // MARK: - causes
+
+    static func causes(_ r: AnalysisResult) -> [Cause] {
+        var out: [Cause] = []
+        out.append(oomCause(r))
+        func counter(_ name: String) -> CounterFact? { r.counters.first { $0.name == name } }
+        func events(_ kinds: [NodeEvent.Kind]) -> [NodeEvent] { r.nodeEvents.filter { kinds.contains($0.kind) } }
+
+        func eventCause(_ id: Hypothesis.ID, _ title: String, _ noun: String, _ list: [NodeEvent], next: String, headline: String) -> Cause {
+            var c = Cause(id: id, title: title, noun: noun, nextStep: next, headline: headline)
+            for e in list {
+                let ev = Evidence("\(e.kind.rawValue)\(e.subject.map { " (\($0))" } ?? ""): \(e.message.prefix(120))" + (e.time.map { " at \($0.iso8601)" } ?? ""), source: e.provenance.description)
+                if let w = e.window { c.windows.append(.init(start: w.start, end: w.end, weight: 1, evidence: ev)) } else { c.unplaced.append(ev) }
+            }
+            return c
+        }
+
+        let lock = events([.softLockup, .hungTask, .rcuStall])
+        out.append(eventCause(.softlockupOrHungTask, "Soft lockups, hung tasks or RCU stalls stall the node", "lockup or stall", lock,
+                              next: "Find what held the CPU (the stack under each soft-lockup line); check for heavy I/O or a stuck driver.",
+                              headline: "\(lock.count) soft lockup / hung task / RCU stall message\(lock.count == 1 ? "" : "s") in the kernel log"))
+
+        var conn = eventCause(.conntrackFull, "The conntrack table is full and the kernel drops packets", "conntrack drop", events([.conntrackFull]),
+                              next: "Raise net.netfilter.nf_conntrack_max (and the hash size) or find what opens so many connections.",
+                              headline: "the kernel printed 'nf_conntrack: table full, dropping packet' \(events([.conntrackFull]).count) time(s)")
+        if let n = counter("nf_conntrack_count"), let m = counter("nf_conntrack_max"), m.value > 0 {
+            let e = Evidence("conntrack table at collection: \(Int(n.value)) of \(Int(m.value)) entries (\(Int(n.value / m.value * 100)) %)", source: n.source.description)
+            if n.value / m.value >= 0.9 { conn.support.append(e) } else { conn.against.append(e) }
+        }
+        out.append(conn)
+
+        var nic = Cause(id: .nicLinkOrDriver, title: "The NIC lost its link or its driver timed out", noun: "link or driver event",
+                        nextStep: "Check the NIC, cable and switch port (ethtool -S, the switch's logs); update the driver or firmware if it times out.",
+                        headline: "")
+        let downs = events([.linkDown]), ups = events([.linkUp]), dogs = events([.netdevWatchdog])
+        for d in downs {
+            let up = ups.first { ($0.subject == d.subject) && ($0.time ?? Timestamp(nanos: .min)) >= (d.time ?? Timestamp(nanos: .max)) }
+            let ev = Evidence("\(d.subject ?? "a NIC") link down" + (up?.time.map { ", up again at \($0.iso8601)" } ?? ", no 'Link is Up' after it"), source: d.provenance.description)
+            if let t = d.time { nic.windows.append(.init(start: t, end: up?.time ?? t, weight: 1, evidence: ev)) } else { nic.unplaced.append(ev) }
+        }
+        for d in dogs {
+            let ev = Evidence("transmit timeout: \(d.message.prefix(100))", source: d.provenance.description)
+            if let t = d.time { nic.windows.append(.init(start: t - 5, end: t, weight: 1, evidence: ev)) } else { nic.unplaced.append(ev) }
+        }
+        nic.headline = "\(downs.count) link-down and \(dogs.count) transmit-timeout message(s)"
+        if let d = counter("softnet_dropped"), d.value > 0 {
+            nic.support.append(Evidence("softnet_stat: \(Int(d.value)) packets dropped by the kernel's backlog since boot", source: d.source.description))
+        }
+        out.append(nic)
+
+        var mem = eventCause(.memoryPressure, "The node is short of memory (allocation failures, TCP memory limits)", "memory-pressure event",
+                             events([.pageAllocationFailure, .tcpOutOfMemory]),
+                             next: "Add memory or lower the pods' requests on this node; check net.ipv4.tcp_mem if 'TCP: out of memory' appears.",
+                             headline: "\(events([.pageAllocationFailure, .tcpOutOfMemory]).count) page-allocation-failure / TCP out-of-memory message(s)")
+        if let p = counter("TcpExtTCPMemoryPressures"), p.value > 0 {
+            mem.support.append(Evidence("TCPMemoryPressures = \(Int(p.value)) since boot", source: p.source.description))
+        }
+        if !r.oomKills.isEmpty { mem.support.append(Evidence("\(r.oomKills.count) OOM kill(s) on this node (see oom-kill-stall)")) }
+        out.append(mem)
+
+        var listen = eventCause(.listenOverflow, "A listening socket overflows (accept queue full, SYN flood protection)", "SYN-flood message",
+                                events([.synFlood]),
+                                next: "Raise the listen backlog (somaxconn, the server's backlog) or add server capacity; check for a SYN flood.",
+                                headline: "\(events([.synFlood]).count) 'possible SYN flooding' message(s)")
+        for name in ["TcpExtListenOverflows", "TcpExtListenDrops"] {
+            if let c = counter(name), c.value > 0 { listen.support.append(Evidence("\(name) = \(Int(c.value)) since boot", source: c.source.description)) }
+        }
+        let synRetrans = r.retransmissions.filter { $0.copyOf == nil && $0.isSYN }
+        if !synRetrans.isEmpty {
+            listen.support.append(Evidence("\(synRetrans.count) SYN retransmission(s) in the capture (connect stalls)", source: synRetrans[0].provenance.description))
+        }
+        out.append(listen)
+        return out
+    }
+
+    static func oomCause(_ r: AnalysisResult) -> Cause {
+        let kills = r.oomKills
         let durations = kills.compactMap { $0.killDuration?.seconds }
         let durationText = durations.isEmpty ? "" : "; each kill took \(fmt(durations.min()!))–\(fmt(durations.max()!)) s"
-        let placed = kills.filter { $0.window != nil }
-        guard let span, !r.bursts.isEmpty else {
-            h.summary = "\(victims) was OOM-killed \(kills.count) time\(kills.count == 1 ? "" : "s")\(durationText); "
-                + (span == nil ? "no capture to compare with." : "the capture has no real retransmission burst to explain.")
-            h.scoreExplanation = "0: no symptom to line up with"
-            for k in kills { h.evidence.append(killEvidence(k, note: nil)) }
-            return OOMOutcome(hypothesis: h, explainedStarts: [])
-        }
-        let inSpan = placed.filter { k in let w = k.window!; return w.end + options.lag >= span.0 && w.start - options.lead <= span.1 }
-        let windows = inSpan.map { k -> (Timestamp, Timestamp) in let w = k.window!; return (w.start + (-options.lead), w.end + options.lag) }
-        let starts = r.bursts.map(\.start)
-        let test = OverlapTest.run(symptoms: starts, windows: windows, span: span, permutations: options.permutations)
-        let explained = Set(starts.filter { t in windows.contains { $0.0 <= t && t <= $0.1 } })
-        let recall = Double(test.explained) / Double(max(test.symptoms, 1))
-        let precision = windows.isEmpty ? 0 : Double(test.windowsHit) / Double(windows.count)
-        h.score = recall * (0.5 + 0.5 * precision) * (1 - test.pValue)
-        h.scoreExplanation = "share of bursts that start in a kill window (\(test.explained)/\(test.symptoms)) × (0.5 + 0.5 × share of kills in the capture followed by a burst, \(test.windowsHit)/\(test.windows)) × (1 − p), p = \(fmtP(test.pValue)) from \(test.permutations) circular shifts of the burst times"
-        h.summary = "\(victims) was OOM-killed \(kills.count) time\(kills.count == 1 ? "" : "s")\(durationText); \(test.explained) of \(test.symptoms) retransmission bursts start within the kill windows (\(fmt(options.lead)) s before to \(fmt(options.lag)) s after); chance overlap p \(test.pValue < 0.001 ? "< 0.001" : "= " + fmtP(test.pValue))."
+        var c = Cause(id: .oomKillStall, title: "Kernel OOM kills stall the node and line up with the symptoms", noun: "OOM kill",
+                      nextStep: "", headline: kills.isEmpty ? "No kernel OOM kill in the logs read"
+                        : "\(victimPhrase(kills)) was OOM-killed \(kills.count) time\(kills.count == 1 ? "" : "s")\(durationText)")
         for k in kills {
             guard let w = k.window else {
-                h.counterEvidence.append(Evidence("kill of pid \(k.victimPid.map(String.init) ?? "?") could not be placed on UTC", source: k.source.description))
+                c.unplaced.append(Evidence("kill of pid \(k.victimPid.map(String.init) ?? "?") could not be placed on UTC", source: k.source.description))
                 continue
             }
-            let lo = w.start + (-options.lead), hi = w.end + options.lag
-            if let b = r.bursts.first(where: { lo <= $0.start && $0.start <= hi }) {
-                h.evidence.append(killEvidence(k, note: "burst of \(b.count) retransmission(s) starts \(fmt(b.start - w.start)) s after the kill began"))
-                h.evidence.append(Evidence("first retransmission of that burst", source: b.firstFrame.description))
-            } else if w.end + options.lag < span.0 || w.start - options.lead > span.1 {
-                h.counterEvidence.append(killEvidence(k, note: "outside the capture (\(span.0.clockString)–\(span.1.clockString)): cannot be checked"))
+            // A long kill of a process with many threads weighs more: duration (s) × (1 + log10 threads).
+            let d = max(k.killDuration?.seconds ?? 0.001, 0.001)
+            let threads = Double(max(k.victimThreads ?? 1, 1))
+            var lg = 0.0, t = threads
+            while t >= 10 { lg += 1; t /= 10 }
+            c.windows.append(.init(start: w.start, end: w.end, weight: d * (1 + lg), evidence: killEvidence(k, note: nil)))
+        }
+        if let k = kills.first {
+            let who = (k.containerName ?? k.victimComm ?? "the victim") + (k.podName.map { " in pod \($0)" } ?? "")
+            c.nextStep = "Raise the memory limit of \(who), or fix its memory use, so the kernel stops OOM-killing it; on older kernels the kill of a process with hundreds of threads can stall the node for seconds."
+        }
+        return c
+    }
+
+    /// Scores one cause against the symptom starts.
+    static func score(_ c: Cause, symptoms: [SymptomPoint], span: (Timestamp, Timestamp)?, r: AnalysisResult, options: CorrelationOptions) -> (Hypothesis, Set<Timestamp>) {
+        var h = Hypothesis(id: c.id, title: c.title, score: 0, scoreExplanation: "", summary: "", nextStep: nil)
+        h.counterEvidence = c.against + c.unplaced
+        let supportOnly = c.support
+        guard !c.windows.isEmpty || !c.unplaced.isEmpty else {
+            h.summary = c.id == .oomKillStall ? "No kernel OOM kill in the logs read." : "No \(c.noun) in the logs read."
+            if !supportOnly.isEmpty {
+                h.evidence = supportOnly
+                h.score = 0.05
+                h.scoreExplanation = "0.05: counters support it, but they hold no time to line up with the symptoms"
+                h.summary += " Counters from the bundle point to it (see evidence)."
+                h.nextStep = c.nextStep
             } else {
-                h.counterEvidence.append(killEvidence(k, note: "no retransmission burst follows this kill"))
+                h.scoreExplanation = "0: no \(c.noun)s"
+            }
+            return (h, [])
+        }
+        guard let span, !symptoms.isEmpty else {
+            h.summary = c.headline + "; " + (span == nil ? "no capture or symptom times to compare with." : "no symptom (retransmission burst, zero window, RST storm) to explain.")
+            h.scoreExplanation = "0: no symptom to line up with"
+            h.evidence = c.windows.map(\.evidence) + supportOnly
+            return (h, [])
+        }
+        let inSpan = c.windows.filter { $0.end + options.lag >= span.0 && $0.start - options.lead <= span.1 }
+        let windows = inSpan.map { ($0.start - options.lead, $0.end + options.lag) }
+        let test = OverlapTest.run(symptoms: symptoms.map(\.time), windows: windows, span: span, permutations: options.permutations)
+        let explained = Set(symptoms.map(\.time).filter { t in windows.contains { $0.0 <= t && t <= $0.1 } })
+        let recall = Double(test.explained) / Double(max(test.symptoms, 1))
+        let totalW = inSpan.reduce(0) { $0 + $1.weight }
+        let hitW = zip(inSpan, windows).reduce(0.0) { acc, pair in
+            acc + (symptoms.contains { pair.1.0 <= $0.time && $0.time <= pair.1.1 } ? pair.0.weight : 0)
+        }
+        let precision = totalW > 0 ? hitW / totalW : 0
+        h.score = recall * (0.5 + 0.5 * precision) * (1 - test.pValue)
+        let onlyBursts = symptoms.allSatisfy { $0.kind == .retransmissionBurst }
+        let what = onlyBursts ? "retransmission bursts" : "symptom episodes (\(describe(symptoms)))"
+        h.scoreExplanation = "share of \(what) that start in \(article(c.noun)) \(c.noun) window (\(test.explained)/\(test.symptoms)) × (0.5 + 0.5 × weighted share of \(c.noun)s in the capture followed by one, \(test.windowsHit)/\(test.windows)\(c.id == .oomKillStall ? ", weight = kill duration × (1 + log10 threads)" : "")) × (1 − p), p = \(fmtP(test.pValue)) from \(test.permutations) circular shifts of the symptom times"
+        h.summary = "\(c.headline); \(test.explained) of \(test.symptoms) \(what) start within the \(c.noun) windows (\(fmt(options.lead)) s before to \(fmt(options.lag)) s after); chance overlap p \(test.pValue < 0.001 ? "< 0.001" : "= " + fmtP(test.pValue))."
+        for w in c.windows {
+            let lo = w.start - options.lead, hi = w.end + options.lag
+            if let s = symptoms.first(where: { lo <= $0.time && $0.time <= hi }) {
+                var e = w.evidence
+                e.text += "; a \(s.kind.rawValue) starts \(fmt(s.time - w.start)) s after it began"
+                h.evidence.append(e)
+                h.evidence.append(Evidence("first frame of that \(s.kind.rawValue)", source: s.provenance.description))
+            } else if w.end + options.lag < span.0 || w.start - options.lead > span.1 {
+                var e = w.evidence
+                e.text += "; outside the capture (\(span.0.clockString)–\(span.1.clockString)): cannot be checked"
+                h.counterEvidence.append(e)
+            } else {
+                var e = w.evidence
+                e.text += "; no symptom follows it"
+                h.counterEvidence.append(e)
             }
         }
-        let unexplained = r.bursts.filter { !explained.contains($0.start) }
+        h.evidence += supportOnly
+        let unexplained = symptoms.filter { !explained.contains($0.time) }
         if !unexplained.isEmpty {
-            h.counterEvidence.append(Evidence("\(unexplained.count) burst(s) start away from any kill, first at \(unexplained[0].start.iso8601)", source: unexplained[0].firstFrame.description))
+            h.counterEvidence.append(Evidence("\(unexplained.count) symptom episode(s) start away from any \(c.noun), first at \(unexplained[0].time.iso8601)", source: unexplained[0].provenance.description))
         }
-        if test.explained > 0 {
-            let who = kills.first.map { k in (k.containerName ?? k.victimComm ?? "the victim") + (k.podName.map { " in pod \($0)" } ?? "") } ?? "the victim"
-            h.nextStep = "Raise the memory limit of \(who), or fix its memory use, so the kernel stops OOM-killing it; on older kernels the kill of a process with hundreds of threads can stall the node for seconds."
-        }
-        return OOMOutcome(hypothesis: h, explainedStarts: explained)
+        if test.explained > 0 { h.nextStep = c.nextStep }
+        // Only a convincing cause "explains" symptoms for network-loss.
+        return (h, test.pValue < 0.05 ? explained : [])
     }
+
+    // MARK: - capture-side hypotheses
+
+    static func captureDuplicates(_ r: AnalysisResult, hasCapture: Bool, ws: Int, real: Int, copies: Int) -> Hypothesis {
+        let copyRetrans = r.retransmissions.filter { $0.copyOf != nil }.count
+        var h = Hypothesis(id: .captureDuplicates, title: "Retransmissions in the capture are copies of one packet seen on several interfaces",
+                           score: 0, scoreExplanation: "", summary: "")
+        if !hasCapture {
+            h.summary = "No capture was given."
+            h.scoreExplanation = "0: nothing to assess"
+        } else if copyRetrans == 0 {
+            h.summary = copies == 0 ? "The capture has no multi-interface copies." : "The capture has \(copies) copies, but none of them looks like a retransmission."
+            h.scoreExplanation = "0: no retransmission is a copy"
+            h.counterEvidence.append(Evidence("\(copies) copies in \(r.captures.count) capture(s); \(ws) retransmissions as Wireshark shows them"))
+        } else {
+            let share = Double(copyRetrans) / Double(max(ws, 1))
+            let factor = real == 0 ? 1.0 : 0.5
+            h.score = min(1, share * factor)
+            h.scoreExplanation = "share of Wireshark's retransmissions that are copies (\(copyRetrans)/\(ws) = \(fmt(share)))"
+                + (real == 0 ? "" : " × 0.5 because \(real) real retransmissions remain and need another cause")
+            h.summary = "Wireshark would show \(ws) retransmissions; \(copyRetrans) of them are copies of the same packet on another interface (`tcpdump -i any`), \(real) are real."
+            for c in r.captures where c.duplicateCopies > 0 {
+                let ifs = c.copyInterfaces.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+                h.evidence.append(Evidence("\(c.duplicateCopies) of \(c.frames) frames are copies, seen on \(ifs); \(c.retransmissionsWireshark) retransmissions as Wireshark counts them, \(c.retransmissionsReal) real", source: c.path))
+                for (rw, n) in c.addressRewrites.sorted(by: { $0.value > $1.value }).prefix(2) {
+                    h.evidence.append(Evidence("address rewrite between copies (\(n)×): \(rw)", source: c.path))
+                }
+            }
+            if let e = r.retransmissions.first(where: { $0.copyOf != nil }) {
+                h.evidence.append(Evidence("e.g. frame \(e.frame) is flagged [TCP Retransmission] by Wireshark but is a copy of frame \(e.copyOf!)", source: e.provenance.description))
+            }
+            if real > 0 { h.counterEvidence.append(Evidence("\(real) retransmissions remain after removing the copies")) }
+            h.nextStep = "Capture on the pod's own interface (its veth, or `nsenter -n -t <pid> tcpdump -i eth0`) instead of `-i any`, or let nodesleuth remove the copies."
+        }
+        return h
+    }
+
+    static func networkLoss(_ r: AnalysisResult, explainedBy: Set<Timestamp>, hasCapture: Bool, options: CorrelationOptions) -> Hypothesis {
+        var h = Hypothesis(id: .networkLoss, title: "Packet loss in the network that no node event explains", score: 0, scoreExplanation: "", summary: "")
+        guard !r.bursts.isEmpty else {
+            h.summary = hasCapture ? "No real retransmission bursts." : "No capture was given."
+            h.scoreExplanation = "0: no bursts"
+            return h
+        }
+        let unexplained = r.bursts.filter { !explainedBy.contains($0.start) }
+        h.score = Double(unexplained.count) / Double(r.bursts.count)
+        h.scoreExplanation = "share of retransmission bursts that no node event explains convincingly (\(unexplained.count)/\(r.bursts.count); a cause explains only if its overlap has p < 0.05)"
+        h.summary = "\(unexplained.count) of \(r.bursts.count) retransmission bursts (\(unexplained.reduce(0) { $0 + $1.count }) real retransmissions) have no node event to explain them."
+        for b in unexplained.prefix(5) {
+            h.evidence.append(Evidence("\(b.count) retransmission(s) \(b.start.iso8601) – \(b.end.clockString), no convincing node event within \(fmt(options.lead)) s before to \(fmt(options.lag)) s after", source: b.firstFrame.description))
+        }
+        let explainedCount = r.bursts.count - unexplained.count
+        if explainedCount > 0 { h.counterEvidence.append(Evidence("\(explainedCount) burst(s) line up with node events")) }
+        if let rs = r.counters.first(where: { $0.name == "TcpRetransSegs" }) {
+            h.evidence.append(Evidence("the node's TCP stack retransmitted \(Int(rs.value)) segments since boot (RetransSegs)", source: rs.source.description))
+        }
+        h.nextStep = "Capture on both ends (client and server node) to see where packets are lost; check NIC and switch counters."
+        return h
+    }
+
+    static func noRetransmissions(_ r: AnalysisResult, hasCapture: Bool, ws: Int, real: Int) -> Hypothesis {
+        var h = Hypothesis(id: .noRetransmissions, title: "The capture has no real retransmission", score: 0, scoreExplanation: "", summary: "")
+        if !hasCapture {
+            h.summary = "No capture was given."
+            h.scoreExplanation = "0: nothing to assess"
+        } else if real == 0 {
+            h.score = 1
+            h.scoreExplanation = "1: zero real retransmissions in \(r.captures.reduce(0) { $0 + $1.tcpSegments }) TCP segments"
+            h.summary = ws > 0 ? "No real retransmission: all \(ws) that Wireshark would show are capture copies." : "No retransmission at all in the capture."
+            h.nextStep = "Look elsewhere for the timeouts: the application, DNS, or a capture taken at the wrong time or place."
+        } else {
+            h.summary = "\(real) real retransmissions in the capture."
+            h.scoreExplanation = "0: real retransmissions exist"
+            h.counterEvidence.append(Evidence("\(real) real retransmissions"))
+        }
+        return h
+    }
+
+    // MARK: - clock alignment
+
+    /// Looks for the capture offset (−60…60 s, 0.1 s steps) that lines the retransmission bursts up
+    /// best with all node event windows; reports it when it beats the offset in use by more than a
+    /// second and explains more bursts.
+    static func suggestOffset(_ r: inout AnalysisResult, options: CorrelationOptions) {
+        var windows: [(Timestamp, Timestamp)] = r.oomKills.compactMap { $0.window }.map { ($0.start - options.lead, $0.end + options.lag) }
+        windows += r.nodeEvents.compactMap { $0.window }.map { ($0.start - options.lead, $0.end + options.lag) }
+        let starts = r.bursts.map(\.start)
+        guard !windows.isEmpty, !starts.isEmpty else { return }
+        func count(_ off: Double) -> Int { starts.filter { s in let t = s + off; return windows.contains { $0.0 <= t && t <= $0.1 } }.count }
+        let base = count(0)
+        var best = (off: 0.0, n: base)
+        for i in -600...600 {
+            let off = Double(i) / 10
+            let n = count(off)
+            if n > best.n || (n == best.n && abs(off) < abs(best.off)) { best = (off, n) }
+        }
+        if abs(best.off) > 1, best.n > base, best.n >= 2 {
+            r.suggestedPcapOffset = r.pcapOffset + best.off
+            r.warnings.append(Warning(source: Provenance(path: r.captures.first?.path ?? "capture"),
+                message: "the capture's clock looks offset: shifting it by \(fmt(best.off)) s lines up \(best.n) of \(starts.count) retransmission bursts with node events (\(base) without); if the capture host's clock was off, rerun with --pcap-offset \(fmt(r.pcapOffset + best.off))"))
+        }
+    }
+
+    // MARK: - text helpers
 
     static func victimPhrase(_ kills: [OOMKill]) -> String {
         var names: [String] = []
@@ -196,6 +414,8 @@ public enum Correlator {
         return Evidence(s, source: (k.invokedAt ?? k.source).description)
     }
 }
+
+func article(_ noun: String) -> String { noun.first.map { "aeiouAEIOU".contains($0) } == true ? "an" : "a" }
 
 func fmt(_ v: Double) -> String {
     let r = (v * 100).rounded() / 100

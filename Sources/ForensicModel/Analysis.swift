@@ -5,6 +5,17 @@ public struct AnalysisResult: Sendable {
     public var captures: [CaptureSummary] = []
     public var retransmissions: [RetransmissionEvent] = []
     public var bursts: [Burst] = []
+    /// Kernel events other than OOM kills (soft lockups, conntrack full, link down...).
+    public var nodeEvents: [NodeEvent] = []
+    /// Counters from the bundle (netstat/nstat, softnet_stat, conntrack count/max...).
+    public var counters: [CounterFact] = []
+    /// Other symptom episodes: zero-window periods, RST storms, the user's own timeout times.
+    public var symptoms: [Symptom] = []
+    /// Capture clock offset that best aligns the capture with the node's events (s), when
+    /// different from the one used.
+    public var suggestedPcapOffset: Double?
+    /// Offset applied to every capture time (--pcap-offset).
+    public var pcapOffset: Double = 0
     public var hypotheses: [Hypothesis] = []
     public var warnings: [Warning] = []
     /// Notes about clocks: how each source was placed on UTC.

@@ -13,6 +13,11 @@ public struct Hypothesis: Sendable {
         case captureDuplicates = "capture-duplicates"
         case networkLoss = "network-loss"
         case noRetransmissions = "no-retransmissions"
+        case conntrackFull = "conntrack-full"
+        case nicLinkOrDriver = "nic-link-or-driver"
+        case softlockupOrHungTask = "softlockup-or-hung-task"
+        case memoryPressure = "memory-pressure"
+        case listenOverflow = "listen-overflow"
     }
 
     public var rank: Int = 0

@@ -26,6 +26,7 @@ public struct Ingestor {
         var journalFiles: [(files: [String], label: String, discovered: Bool)] = []
         var texts: [(path: String, format: TextLogIngest.Format, discovered: Bool)] = []
         var ps: [String] = []
+        var counters: [(path: String, kind: String)] = []
         var procStatus: [(status: String, cgroup: String?)] = []
         var pcaps: [(String, Bool)] = []
         var unknown: [String] = []
@@ -100,6 +101,7 @@ public struct Ingestor {
             result.warnings += a.warnings
         }
         kills = OOMMerge.merge(kills)
+        result.nodeEvents = NodeEventMerge.collect(streams)
         for i in kills.indices where kills[i].tInvoked == nil && kills[i].tKilled == nil {
             kills[i].timeSource = "not placed on UTC: only the kernel clock is known (no journal copy of these lines, no boot time in the input)"
         }
@@ -137,6 +139,18 @@ public struct Ingestor {
             result.inputs.append(InputReport(path: (req.path ?? "") + "/proc/*/status", kind: "proc-status", status: .read, detail: "\(statusRead) processes with thread counts", discovered: true))
         }
         ThreadCounts.attach(to: &kills, processes: processes)
+        var haveNstat = false
+        for (p, kind) in found.counters {
+            guard case .success(let text) = readText(p) else { continue }
+            var facts: [(String, Double)] = []
+            switch kind {
+            case "nstat": facts = CounterFiles.nstat(text); haveNstat = !facts.isEmpty
+            case "netstat-s": if !haveNstat { facts = CounterFiles.netstatS(text) }
+            case "softnet": facts = CounterFiles.softnet(text)
+            default: if let v = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) { facts = [("nf_" + kind, v)] }
+            }
+            result.counters += facts.map { CounterFact(name: $0.0, value: $0.1, source: Provenance(path: p)) }
+        }
         result.oomKills = kills.sorted { ($0.tInvoked ?? $0.tKilled ?? Timestamp(nanos: .max)) < ($1.tInvoked ?? $1.tKilled ?? Timestamp(nanos: .max)) }
 
         // 5. Captures.
@@ -152,6 +166,12 @@ public struct Ingestor {
             if let analysis {
                 result.captures.append(analysis.summary)
                 result.retransmissions += analysis.events
+                for z in analysis.zeroWindows {
+                    result.symptoms.append(Symptom(kind: .zeroWindow, start: Timestamp(nanos: z.time), end: Timestamp(nanos: z.time), count: 1, provenance: Provenance(path: p, frame: z.frame)))
+                }
+                for z in analysis.resets {
+                    result.symptoms.append(Symptom(kind: .resetStorm, start: Timestamp(nanos: z.time), end: Timestamp(nanos: z.time), count: 1, provenance: Provenance(path: p, frame: z.frame)))
+                }
             }
         }
         for u in found.unknown {
@@ -242,6 +262,11 @@ public struct Ingestor {
         }
         for name in tree.list("sos_commands/process") where name.hasPrefix("ps_") {
             if let p = tree.resolve("sos_commands/process/" + name) { found.ps.append(tree.display(p)) }
+        }
+        for (rel, kind) in [("sos_commands/networking/nstat_-zas", "nstat"), ("sos_commands/networking/netstat_-s", "netstat-s"),
+                            ("proc/net/softnet_stat", "softnet"), ("proc/sys/net/netfilter/nf_conntrack_count", "conntrack_count"),
+                            ("proc/sys/net/netfilter/nf_conntrack_max", "conntrack_max")] {
+            if let p = tree.resolve(rel) { found.counters.append((tree.display(p), kind)) }
         }
         for name in tree.list("proc") where name.allSatisfy(\.isNumber) {
             if let st = tree.resolve("proc/\(name)/status") {

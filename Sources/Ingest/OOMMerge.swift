@@ -76,3 +76,31 @@ enum ThreadCounts {
         }
     }
 }
+
+/// Node events from every source, each reported once (the same line is usually in the journal,
+/// dmesg and the journalctl text), from the source with the best clocks.
+enum NodeEventMerge {
+    static func collect(_ streams: [[KernelLine]]) -> [NodeEvent] {
+        var out: [NodeEvent] = []
+        var rank: [Int] = []
+        for s in streams {
+            for l in s {
+                guard let e = NodeEventExtractor.classify(l) else { continue }
+                let r = [KernelLine.SourceKind.journalBinary, .journalExport, .dmesg, .journalText, .syslog].firstIndex(of: l.sourceKind) ?? 9
+                if let i = out.firstIndex(where: { same($0, e) }) {
+                    if r < rank[i] { out[i] = e; rank[i] = r }
+                } else {
+                    out.append(e); rank.append(r)
+                }
+            }
+        }
+        return out.sorted { ($0.time ?? Timestamp(nanos: .max)) < ($1.time ?? Timestamp(nanos: .max)) }
+    }
+
+    static func same(_ a: NodeEvent, _ b: NodeEvent) -> Bool {
+        guard a.kind == b.kind, a.message == b.message else { return false }
+        if let x = a.kernelMicros, let y = b.kernelMicros { return abs(x - y) <= 1000 }
+        if let x = a.time, let y = b.time { return abs(x - y) <= 2 }
+        return false
+    }
+}

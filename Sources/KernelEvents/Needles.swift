@@ -11,7 +11,7 @@ public struct NeedleFilter: Sendable {
     public init(_ needles: [String]) { self.needles = needles.map { Array($0.utf8) } }
 
     /// Lines that can be part of an OOM record (outside the record's body), or name a pod.
-    public static let oom = NeedleFilter(["oom", "Kill", "Out of memory", "Task in ", "podUID="])
+    public static let oom = NeedleFilter(["oom", "Kill", "Out of memory", "Task in ", "podUID="] + NodeEventExtractor.needles)
 
     @inline(__always) public func matches(_ line: UnsafeRawBufferPointer) -> Bool {
         guard let base = line.baseAddress, line.count > 0 else { return false }

@@ -6,6 +6,9 @@ public struct CaptureAnalysis {
     public private(set) var summary: CaptureSummary
     /// Real retransmissions, plus Wireshark-view retransmissions that are only copies (copyOf set).
     public private(set) var events: [RetransmissionEvent] = []
+    /// Zero-window and RST frames of the real view (symptom points; at most 100 000 of each).
+    public private(set) var zeroWindows: [(time: Int64, frame: Int)] = []
+    public private(set) var resets: [(time: Int64, frame: Int)] = []
     /// Per-frame Wireshark-view flags, kept only when `recordFrames` (tests, cross-checks).
     public private(set) var wiresharkFrames: [Int: TCPFrameAnalysis] = [:]
     public private(set) var realFrames: [Int: TCPFrameAnalysis] = [:]
@@ -115,6 +118,8 @@ public struct CaptureAnalysis {
 
     private mutating func record(real seg: TCPSegment, analysis a: TCPFrameAnalysis) {
         if recordFrames, !a.flags.isEmpty { realFrames[seg.frame] = a }
+        if a.flags.contains(.zeroWindow), zeroWindows.count < 100_000 { zeroWindows.append((seg.time, seg.frame)) }
+        if seg.isRST, resets.count < 100_000 { resets.append((seg.time, seg.frame)) }
         if a.flags.contains(.duplicateACK) { summary.dupAcksReal += 1 }
         guard let kind = a.flags.retransmissionKind else { return }
         summary.retransmissionsReal += 1

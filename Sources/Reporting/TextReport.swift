@@ -19,7 +19,8 @@ public enum TextReport {
         }
         o += "\n"
         o += section("Hypotheses")
-        for h in r.hypotheses {
+        let quiet = r.hypotheses.filter { $0.score == 0 && !options.verbose }
+        for h in r.hypotheses where !(h.score == 0 && !options.verbose) {
             o += "\(h.rank). \(h.id.rawValue)  score \(score(h.score))  \(h.title)\n"
             o += wrap(h.summary, indent: "   ")
             if h.score > 0 || options.verbose { o += wrap("score = " + h.scoreExplanation, indent: "   ") }
@@ -27,6 +28,15 @@ public enum TextReport {
             if !options.verbose && h.evidence.count > options.maxEvidence { o += "   + … \(h.evidence.count - options.maxEvidence) more (--verbose)\n" }
             for e in h.counterEvidence.prefix(options.verbose ? .max : options.maxEvidence) { o += item("-", e) }
             if let n = h.nextStep, h.score > 0 { o += wrap("Next: " + n, indent: "   ") }
+            o += "\n"
+        }
+        if !quiet {
+            o += "Not supported by the inputs (score 0; --verbose for details):\n"
+            for h in quiet { o += wrap("\(h.rank). \(h.id.rawValue): \(h.summary)", indent: "   ", hanging: "      ") }
+            o += "\n"
+        }
+        if let off = r.suggestedPcapOffset {
+            o += wrap("Clock: the capture lines up better with the node's events when shifted by \(off) s; if the capture host's clock was off, rerun with --pcap-offset \(off).", indent: "")
             o += "\n"
         }
         o += oomTable(r.oomKills)
