@@ -30,7 +30,7 @@ public enum TextReport {
             if let n = h.nextStep, h.score > 0 { o += wrap("Next: " + n, indent: "   ") }
             o += "\n"
         }
-        if !quiet {
+        if !quiet.isEmpty {
             o += "Not supported by the inputs (score 0; --verbose for details):\n"
             for h in quiet { o += wrap("\(h.rank). \(h.id.rawValue): \(h.summary)", indent: "   ", hanging: "      ") }
             o += "\n"
