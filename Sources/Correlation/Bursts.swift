@@ -1,18 +1,24 @@
 import ForensicModel
 
-/// Groups real retransmissions into bursts: events closer than `gap` seconds belong together.
+/// Groups real retransmissions into bursts: events closer than `gap` seconds belong together,
+/// and so do the retransmissions of one segment (an RTO back-off chain: 0.2, 0.4, 0.8… s apart,
+/// soon wider than any gap, is one episode).
 public enum BurstFinder {
     public static func bursts(_ events: [RetransmissionEvent], gap: Double) -> [Burst] {
         let real = events.filter { $0.copyOf == nil }.sorted { ($0.time, $0.frame) < ($1.time, $1.frame) }
         var out: [Burst] = []
+        var chains: Set<String> = []
         for e in real {
-            if var last = out.last, e.time - last.end <= gap {
+            let key = e.seq.map { "\(e.flow)|\($0)" }
+            if var last = out.last, e.time - last.end <= gap || key.map(chains.contains) == true {
                 last.end = e.time
                 last.count += 1
                 out[out.count - 1] = last
             } else {
                 out.append(Burst(start: e.time, end: e.time, count: 1, firstFrame: e.provenance))
+                chains.removeAll(keepingCapacity: true)
             }
+            if let key { chains.insert(key) }
         }
         return out
     }

@@ -51,11 +51,11 @@ public enum Correlator {
         }
 
         var hyps: [Hypothesis] = []
-        var explainedBy: Set<Timestamp> = []
+        var explainedBy: [Timestamp: Double] = [:]   // burst start -> confidence (1 − p) of the best cause covering it
         for cause in causes(r) {
-            let (h, explained) = score(cause, symptoms: symptoms, span: span, r: r, options: options)
+            let (h, explained, p) = score(cause, symptoms: symptoms, span: span, r: r, options: options)
             hyps.append(h)
-            explainedBy.formUnion(explained)
+            for t in explained { explainedBy[t] = max(explainedBy[t] ?? 0, 1 - p) }
         }
         hyps.append(captureDuplicates(r, hasCapture: hasCapture, ws: ws, real: real, copies: copies))
         hyps.append(networkLoss(r, explainedBy: explainedBy, hasCapture: hasCapture, options: options))
@@ -132,7 +132,13 @@ public enum Correlator {
             var c = Cause(id: id, title: title, noun: noun, nextStep: next, headline: headline)
             for e in list {
                 let ev = Evidence("\(e.kind.rawValue)\(e.subject.map { " (\($0))" } ?? ""): \(e.message.prefix(120))" + (e.time.map { " at \($0.iso8601)" } ?? ""), source: e.provenance.description)
-                if let w = e.window { c.windows.append(.init(start: w.start, end: w.end, weight: 1, evidence: ev)) } else { c.unplaced.append(ev) }
+                guard let w = e.window else { c.unplaced.append(ev); continue }
+                // Rate-limited repeats of one condition (conntrack drops every second…) form one episode.
+                if let last = c.windows.last, w.start - last.end <= 5 {
+                    c.windows[c.windows.count - 1].end = max(last.end, w.end)
+                    continue
+                }
+                c.windows.append(.init(start: w.start, end: w.end, weight: 1, evidence: ev))
             }
             return c
         }
@@ -177,7 +183,8 @@ public enum Correlator {
         if let p = counter("TcpExtTCPMemoryPressures"), p.value > 0 {
             mem.support.append(Evidence("TCPMemoryPressures = \(Int(p.value)) since boot", source: p.source.description))
         }
-        if !r.oomKills.isEmpty { mem.support.append(Evidence("\(r.oomKills.count) OOM kill(s) on this node (see oom-kill-stall)")) }
+        let globalKills = r.oomKills.filter { $0.scope == .global }
+        if !globalKills.isEmpty { mem.support.append(Evidence("\(globalKills.count) global (node-wide) OOM kill(s) (see oom-kill-stall)", source: globalKills[0].source.description)) }
         out.append(mem)
 
         var listen = eventCause(.listenOverflow, "A listening socket overflows (accept queue full, SYN flood protection)", "SYN-flood message",
@@ -222,7 +229,7 @@ public enum Correlator {
     }
 
     /// Scores one cause against the symptom starts.
-    static func score(_ c: Cause, symptoms: [SymptomPoint], span: (Timestamp, Timestamp)?, r: AnalysisResult, options: CorrelationOptions) -> (Hypothesis, Set<Timestamp>) {
+    static func score(_ c: Cause, symptoms: [SymptomPoint], span: (Timestamp, Timestamp)?, r: AnalysisResult, options: CorrelationOptions) -> (Hypothesis, Set<Timestamp>, Double) {
         var h = Hypothesis(id: c.id, title: c.title, score: 0, scoreExplanation: "", summary: "", nextStep: nil)
         h.counterEvidence = c.against + c.unplaced
         let supportOnly = c.support
@@ -237,13 +244,13 @@ public enum Correlator {
             } else {
                 h.scoreExplanation = "0: no \(c.noun)s"
             }
-            return (h, [])
+            return (h, [], 1)
         }
         guard let span, !symptoms.isEmpty else {
             h.summary = c.headline + "; " + (span == nil ? "no capture or symptom times to compare with." : "no symptom (retransmission burst, zero window, RST storm) to explain.")
             h.scoreExplanation = "0: no symptom to line up with"
             h.evidence = c.windows.map(\.evidence) + supportOnly
-            return (h, [])
+            return (h, [], 1)
         }
         let inSpan = c.windows.filter { $0.end + options.lag >= span.0 && $0.start - options.lead <= span.1 }
         let windows = inSpan.map { ($0.start - options.lead, $0.end + options.lag) }
@@ -283,8 +290,7 @@ public enum Correlator {
             h.counterEvidence.append(Evidence("\(unexplained.count) symptom episode(s) start away from any \(c.noun), first at \(unexplained[0].time.iso8601)", source: unexplained[0].provenance.description))
         }
         if test.explained > 0 { h.nextStep = c.nextStep }
-        // Only a convincing cause "explains" symptoms for network-loss.
-        return (h, test.pValue < 0.05 ? explained : [])
+        return (h, explained, test.pValue)
     }
 
     // MARK: - capture-side hypotheses
@@ -323,16 +329,17 @@ public enum Correlator {
         return h
     }
 
-    static func networkLoss(_ r: AnalysisResult, explainedBy: Set<Timestamp>, hasCapture: Bool, options: CorrelationOptions) -> Hypothesis {
+    static func networkLoss(_ r: AnalysisResult, explainedBy: [Timestamp: Double], hasCapture: Bool, options: CorrelationOptions) -> Hypothesis {
         var h = Hypothesis(id: .networkLoss, title: "Packet loss in the network that no node event explains", score: 0, scoreExplanation: "", summary: "")
         guard !r.bursts.isEmpty else {
             h.summary = hasCapture ? "No real retransmission bursts." : "No capture was given."
             h.scoreExplanation = "0: no bursts"
             return h
         }
-        let unexplained = r.bursts.filter { !explainedBy.contains($0.start) }
-        h.score = Double(unexplained.count) / Double(r.bursts.count)
-        h.scoreExplanation = "share of retransmission bursts that no node event explains convincingly (\(unexplained.count)/\(r.bursts.count); a cause explains only if its overlap has p < 0.05)"
+        let unexplained = r.bursts.filter { (explainedBy[$0.start] ?? 0) < 0.5 }
+        let weight = r.bursts.reduce(0.0) { $0 + (1 - (explainedBy[$1.start] ?? 0)) }
+        h.score = weight / Double(r.bursts.count)
+        h.scoreExplanation = "share of retransmission bursts no node event explains, each burst counted 1 − (1 − p) of the best cause whose window holds it (\(fmt(weight))/\(r.bursts.count))"
         h.summary = "\(unexplained.count) of \(r.bursts.count) retransmission bursts (\(unexplained.reduce(0) { $0 + $1.count }) real retransmissions) have no node event to explain them."
         for b in unexplained.prefix(5) {
             h.evidence.append(Evidence("\(b.count) retransmission(s) \(b.start.iso8601) – \(b.end.clockString), no convincing node event within \(fmt(options.lead)) s before to \(fmt(options.lag)) s after", source: b.firstFrame.description))
@@ -376,16 +383,21 @@ public enum Correlator {
         guard !windows.isEmpty, !starts.isEmpty else { return }
         func count(_ off: Double) -> Int { starts.filter { s in let t = s + off; return windows.contains { $0.0 <= t && t <= $0.1 } }.count }
         let base = count(0)
-        var best = (off: 0.0, n: base)
-        for i in -600...600 {
-            let off = Double(i) / 10
-            let n = count(off)
-            if n > best.n || (n == best.n && abs(off) < abs(best.off)) { best = (off, n) }
+        let counts = (-600...600).map { count(Double($0) / 10) }
+        let top = counts.max() ?? 0
+        // The offsets reaching the best count form runs; take the centre of the run nearest 0
+        // (the edges only just keep the bursts inside the widened windows).
+        var runs: [(Int, Int)] = []
+        var i = 0
+        while i < counts.count {
+            if counts[i] == top { var j = i; while j + 1 < counts.count && counts[j + 1] == top { j += 1 }; runs.append((i, j)); i = j + 1 } else { i += 1 }
         }
+        let centre = runs.map { Double(($0.0 + $0.1) / 2 - 600) / 10 }.min { abs($0) < abs($1) } ?? 0
+        let best = (off: centre, n: top)
         if abs(best.off) > 1, best.n > base, best.n >= 2 {
             r.suggestedPcapOffset = r.pcapOffset + best.off
             r.warnings.append(Warning(source: Provenance(path: r.captures.first?.path ?? "capture"),
-                message: "the capture's clock looks offset: shifting it by \(fmt(best.off)) s lines up \(best.n) of \(starts.count) retransmission bursts with node events (\(base) without); if the capture host's clock was off, rerun with --pcap-offset \(fmt(r.pcapOffset + best.off))"))
+                message: "the capture's clock may be offset: shifting it by \(fmt(best.off)) s lines up \(best.n) of \(starts.count) retransmission bursts with node events (\(base) without). This can also be chance: check the capture host's clock (NTP logs, a packet seen in both captures) before rerunning with --pcap-offset=\(fmt(r.pcapOffset + best.off))"))
         }
     }
 

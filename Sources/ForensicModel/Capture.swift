@@ -69,10 +69,12 @@ public struct RetransmissionEvent: Sendable {
     /// Time since the oldest unacknowledged segment of the flow (Wireshark's tcp.analysis.rto).
     public var rto: Double?
     public var capturePath: String
+    /// Sequence number retransmitted (raw): retransmissions of one segment form one chain.
+    public var seq: UInt32?
 
-    public init(frame: Int, time: Timestamp, flow: String, kind: String, copyOf: Int?, isSYN: Bool, rto: Double?, capturePath: String) {
+    public init(frame: Int, time: Timestamp, flow: String, kind: String, copyOf: Int?, isSYN: Bool, rto: Double?, capturePath: String, seq: UInt32? = nil) {
         self.frame = frame; self.time = time; self.flow = flow; self.kind = kind
-        self.copyOf = copyOf; self.isSYN = isSYN; self.rto = rto; self.capturePath = capturePath
+        self.copyOf = copyOf; self.isSYN = isSYN; self.rto = rto; self.capturePath = capturePath; self.seq = seq
     }
 
     public var provenance: Provenance { Provenance(path: capturePath, frame: frame) }

@@ -291,3 +291,22 @@ public struct Ingestor {
         }
     }
 }
+
+/// `--symptom-times FILE`: one ISO 8601 time or epoch per line; `#` comments and blank lines skipped.
+public enum SymptomTimes {
+    public static func read(path: String) -> (times: [(Timestamp, Provenance)], warnings: [Warning]) {
+        switch readText(path) {
+        case .failure(let w): return ([], [w])
+        case .success(let text):
+            var out: [(Timestamp, Provenance)] = [], warnings: [Warning] = []
+            for (n, l) in lines(of: text) {
+                let t = l.trimmingCharacters(in: .whitespaces)
+                if t.isEmpty || t.hasPrefix("#") { continue }
+                if let ts = LogText.parseTimestamp(Substring(t)) { out.append((ts, Provenance(path: path, line: n))) } else {
+                    warnings.append(Warning(source: Provenance(path: path, line: n), message: "not a time (ISO 8601 with a zone, or epoch seconds): \(t.prefix(60))"))
+                }
+            }
+            return (out, warnings)
+        }
+    }
+}

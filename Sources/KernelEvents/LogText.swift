@@ -77,6 +77,15 @@ public enum LogText {
         return (clock.utc(year: y, month: m, day: d, hour: t.h, minute: t.m, second: t.s, micros: t.us), msg)
     }
 
+    /// A point in time as a user writes it: ISO 8601 with an offset or `Z` (`2024-03-05T01:51:40.5Z`),
+    /// or seconds since the epoch (`1709603500.25`).
+    public static func parseTimestamp(_ text: Substring) -> Timestamp? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let d = Double(t), !t.contains("-") { return Timestamp(seconds: d) }
+        guard let (ts, rest) = parseISO(Substring(t)), rest.isEmpty else { return nil }
+        return ts
+    }
+
     /// `dmesg --time-format iso`: `2026-11-25T08:21:09,000000+00:00 message`.
     public static func parseDmesgISO(_ line: Substring) -> (utc: Timestamp, message: Substring)? {
         guard let (ts, rest) = parseISO(line), rest.first == " " else { return nil }

@@ -126,6 +126,6 @@ public struct CaptureAnalysis {
         summary.retransmissionsByKind[kind, default: 0] += 1
         if seg.isSYN { summary.synRetransmissionsReal += 1 }
         events.append(RetransmissionEvent(frame: seg.frame, time: Timestamp(nanos: seg.time), flow: seg.flowDescription,
-                                          kind: kind, copyOf: nil, isSYN: seg.isSYN, rto: a.rto, capturePath: summary.path))
+                                          kind: kind, copyOf: nil, isSYN: seg.isSYN, rto: a.rto, capturePath: summary.path, seq: seg.seq))
     }
 }

@@ -36,7 +36,7 @@ public enum TextReport {
             o += "\n"
         }
         if let off = r.suggestedPcapOffset {
-            o += wrap("Clock: the capture lines up better with the node's events when shifted by \(off) s; if the capture host's clock was off, rerun with --pcap-offset \(off).", indent: "")
+            o += wrap("Clock: the capture lines up better with the node's events when shifted by \(off) s. If the capture host's clock was off (check NTP), rerun with --pcap-offset=\(off); otherwise this is chance.", indent: "")
             o += "\n"
         }
         o += oomTable(r.oomKills)

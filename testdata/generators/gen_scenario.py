@@ -46,7 +46,29 @@ CAPTURE_LEN = 480.0
 SCENARIOS = {
     # The incident: three long OOM kills of logstash, each stalls the node; one unrelated loss.
     "seed-incident": dict(kills=[(100.0, 1.42), (230.0, 2.08), (370.0, 1.21)], stall_kills=True,
-                          losses=[300.0], copies=True),
+                          losses=[300.0], copies=True, journal=True, capture_len=480.0, clients=3,
+                          expect_top="oom-kill-stall", expect_low=["conntrack-full", "softlockup-or-hung-task", "no-retransmissions"]),
+    # Decoy: the same kills, but the bursts come from network loss 20 s after each kill.
+    "decoy-oom-away": dict(kills=[(40.0, 1.42), (100.0, 2.08), (160.0, 1.21)], stall_kills=False,
+                           losses=[60.0, 60.3, 120.0, 120.4, 180.0, 180.2], copies=True,
+                           expect_top="network-loss", expect_low=["oom-kill-stall"]),
+    # Copies only: nothing is lost; every "retransmission" Wireshark shows is an -i any copy.
+    "copies-only": dict(kills=[], stall_kills=False, losses=[], copies=True,
+                        expect_top=["capture-duplicates", "no-retransmissions"], expect_low=["oom-kill-stall", "network-loss"]),
+    # OOM kills with no network symptom at all (a fast memcg kill does not disturb pod traffic).
+    "oom-no-symptom": dict(kills=[(50.0, 0.004), (150.0, 0.003)], stall_kills=False, losses=[], copies=False,
+                           expect_top="no-retransmissions", expect_low=["oom-kill-stall", "network-loss"]),
+    # conntrack table full: new connections' SYNs are dropped while the table is full.
+    "conntrack-full": dict(kills=[(200.0, 0.004)], stall_kills=False, losses=[], copies=False, churn=True,
+                           events=[dict(kind="conntrack", rel=60.0, dur=4.0), dict(kind="conntrack", rel=140.0, dur=3.0)],
+                           expect_top="conntrack-full", expect_low=["oom-kill-stall", "network-loss"]),
+    # A soft lockup freezes the node for 22 s, printed when the watchdog notices.
+    "soft-lockup": dict(kills=[], stall_kills=False, losses=[], copies=False,
+                        events=[dict(kind="softlockup", rel=90.0, dur=22.0)],
+                        expect_top="softlockup-or-hung-task", expect_low=["network-loss", "oom-kill-stall"]),
+    # The incident again, but the capture host's clock ran 7 s ahead of the node's.
+    "clock-offset": dict(kills=[(40.0, 1.5), (110.0, 2.0), (180.0, 1.3)], stall_kills=True, losses=[], copies=True,
+                         pcap_offset=7.0, expect_top="oom-kill-stall", expect_low=["network-loss"], pcap_offset_hint=-7.0),
 }
 
 
@@ -98,6 +120,7 @@ class Capture:
         self.ipid = 1000
         self.real_retrans = []     # (time, flow) of real retransmissions written
         self.copy_frames = 0
+        self.offset = 0.0          # capture host clock minus node clock
 
     def stalled(self, t):
         return any(s <= t < e for s, e in self.stalls)
@@ -163,7 +186,7 @@ class Capture:
     def close(self):
         self.frames.sort(key=lambda x: x[0])
         for t, f in self.frames:
-            self.w.write(t, f)
+            self.w.write(t + self.offset, f)
         self.w.close()
 
 
@@ -176,7 +199,7 @@ def export_entry(f, realtime, mono, fields):
 
 
 def build(name, out_root):
-    sc = SCENARIOS[name]
+    sc = dict(dict(journal=False, capture_len=240.0, clients=2, churn=False, events=[], pcap_offset=0.0), **SCENARIOS[name])
     rng = random.Random(name)
     out = os.path.join(out_root, name)
     if os.path.exists(out):
@@ -205,6 +228,24 @@ def build(name, out_root):
             stalls.append((BOOT + k, BOOT + k + dur))
         pid += 1275 + i * 11
     restarted_pid = pid
+    for ev in sc["events"]:
+        k = CAPTURE_START + ev["rel"]
+        if ev["kind"] == "conntrack":
+            # drops every ~0.2 s while full, printed rate-limited
+            t = k
+            while t < k + ev["dur"]:
+                klines.append((t, "nf_conntrack: nf_conntrack: table full, dropping packet"))
+                t += 0.9
+            klines.append((t, "net_ratelimit: 42 callbacks suppressed"))
+            stalls.append((BOOT + k, BOOT + k + ev["dur"]))
+            truth.setdefault("events", []).append(dict(kind="conntrack", k_start=k, duration=ev["dur"]))
+        elif ev["kind"] == "softlockup":
+            # the watchdog prints at the end of the stall
+            end = k + ev["dur"]
+            klines.append((end, f"watchdog: BUG: soft lockup - CPU#1 stuck for {int(ev['dur'])}s! [kworker/1:2:1234]"))
+            klines.append((end + 0.00001, "Modules linked in: nf_conntrack_netlink xt_conntrack br_netfilter"))
+            stalls.append((BOOT + k, BOOT + end))
+            truth.setdefault("events", []).append(dict(kind="softlockup", k_start=k, duration=ev["dur"]))
     klines.sort(key=lambda x: x[0])
     with open(os.path.join(work, "dmesg"), "w") as f:
         for t, m in klines:
@@ -226,9 +267,10 @@ def build(name, out_root):
                              "MESSAGE": f'I0305 kuberuntime_container.go:722] "Killing container with a grace period" pod="logging/logstash-0" podUID={POD_UID} containerName="logstash" reason="OOMKilled"'})
     jdir = os.path.join(work, "journal")
     os.makedirs(jdir)
-    with open(os.path.join(work, "node.export"), "rb") as f:
-        subprocess.run(["/lib/systemd/systemd-journal-remote", "-o", os.path.join(jdir, "system.journal"), "-"],
-                       stdin=f, check=True, stderr=subprocess.DEVNULL)
+    if sc["journal"]:
+        with open(os.path.join(work, "node.export"), "rb") as f:
+            subprocess.run(["/lib/systemd/systemd-journal-remote", "-o", os.path.join(jdir, "system.journal"), "-"],
+                           stdin=f, check=True, stderr=subprocess.DEVNULL)
 
     # ps listing after the kills: the restarted JVM, 300 threads, same pod, new container
     uid_ = POD_UID.replace("-", "_")
@@ -248,11 +290,25 @@ def build(name, out_root):
     # capture
     cap_path = os.path.join(work, "any.pcap")
     cap = Capture(cap_path, stalls, [BOOT + CAPTURE_START + x for x in sc["losses"]], sc["copies"], rng)
+    cap.offset = sc["pcap_offset"]
     t0 = BOOT + CAPTURE_START
-    for i, client in enumerate(["10.244.1.10", "10.244.1.11", "10.244.1.12"]):
-        cap.conversation(client, 40000 + i * 7, t0 + 0.5 + i * 0.13, t0 + CAPTURE_LEN, 1.0)
+    for i, client in enumerate(["10.244.1.10", "10.244.1.11", "10.244.1.12"][:sc["clients"]]):
+        if sc["churn"]:
+            # a new connection for every request (what conntrack sees as new flows)
+            t, port = t0 + 0.5 + i * 0.13, 40000 + i * 1000
+            while t < t0 + sc["capture_len"]:
+                cap.conversation(client, port, t, t, 1.0)
+                port += 1
+                t += 0.5 + rng.uniform(0, 0.2)
+        else:
+            cap.conversation(client, 40000 + i * 7, t0 + 0.5 + i * 0.13, t0 + sc["capture_len"], 1.0)
     cap.close()
     truth["stalls"] = stalls
+    truth["expect_top"] = sc["expect_top"] if isinstance(sc["expect_top"], list) else [sc["expect_top"]]
+    truth["expect_low"] = sc["expect_low"]
+    truth["pcap_offset"] = sc["pcap_offset"]
+    if "pcap_offset_hint" in sc:
+        truth["pcap_offset_hint"] = sc["pcap_offset_hint"]
     truth["real_retransmissions"] = len(cap.real_retrans)
     truth["copies"] = cap.copy_frames
     truth["retransmission_times"] = cap.real_retrans
@@ -260,7 +316,7 @@ def build(name, out_root):
     # lay out the sos tree
     subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_sos_fixture.py"),
                     "--out", out, "--name", f"sosreport-{HOST}", "--hostname", HOST,
-                    "--dmesg", os.path.join(work, "dmesg"), "--journal-dir", jdir, "--render-journal",
+                    "--dmesg", os.path.join(work, "dmesg")] + (["--journal-dir", jdir, "--render-journal"] if sc["journal"] else []) + [
                     "--ps", os.path.join(work, "ps"), "--pcap", cap_path, "--tz", "Asia/Shanghai",
                     "--boot-time", "2024-03-05T01:00:00Z", "--collect-time", "2024-03-05T03:05:00Z",
                     "--boot-id", BOOT_ID, "--machine-id", MACHINE_ID, "--seed", "7"], check=True,

@@ -36,6 +36,18 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "Retransmissions closer than SECONDS form one burst.")
     var burstGap: Double = 2.0
 
+    @Option(name: .long, help: "Add SECONDS to every capture time (when the capture host's clock was off).")
+    var pcapOffset: Double = 0
+
+    @Option(name: .long, help: "A file of the client's own timeout times (one ISO 8601 time or epoch per line): symptoms too.")
+    var symptomTimes: String?
+
+    @Option(name: .long, help: "A symptom may start up to SECONDS before a cause's window and still count.")
+    var lead: Double = 0.5
+
+    @Option(name: .long, help: "A symptom may start up to SECONDS after a cause's window and still count.")
+    var lag: Double = 1.0
+
     @OptionGroup var out: OutputOptions
 
     func validate() throws {
@@ -43,6 +55,8 @@ struct Analyze: ParsableCommand {
             throw ValidationError("give a PATH, or at least one of --pcap, --journal, --dmesg")
         }
         guard burstGap > 0 else { throw ValidationError("--burst-gap must be positive") }
+        guard lead >= 0, lag >= 0 else { throw ValidationError("--lead and --lag must not be negative") }
+        guard abs(pcapOffset) < 86400 * 365 else { throw ValidationError("--pcap-offset is out of range") }
     }
 
     func run() throws {
@@ -51,6 +65,16 @@ struct Analyze: ParsableCommand {
         var r = Ingestor().run(req)
         var opts = CorrelationOptions()
         opts.burstGap = burstGap
+        opts.pcapOffset = pcapOffset
+        opts.lead = lead
+        opts.lag = lag
+        if let symptomTimes {
+            let (times, warnings) = SymptomTimes.read(path: symptomTimes)
+            opts.symptomTimes = times
+            r.warnings += warnings
+            r.inputs.append(InputReport(path: symptomTimes, kind: "symptom-times", status: times.isEmpty ? .unreadable : (warnings.isEmpty ? .read : .partial),
+                                        warnings: warnings.count, detail: "\(times.count) client timeout time(s)"))
+        }
         Correlator.run(&r, options: opts)
         let text: String
         switch out.format {

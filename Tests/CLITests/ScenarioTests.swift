@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// testdata/bundles/<scenario>/: a sos-like tree, a capture and TRUTH.json with the expected
+/// ranking (made by testdata/generators/gen_scenario.py).
+enum Scenarios {
+    static let dir = CLI.repo.appendingPathComponent("testdata/bundles")
+    static let names: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+        .filter { FileManager.default.fileExists(atPath: dir.appendingPathComponent($0 + "/TRUTH.json").path) }.sorted()
+
+    static func truth(_ name: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent(name + "/TRUTH.json"))) as! [String: Any]
+    }
+
+    static func analyze(_ name: String, extra: [String] = []) throws -> [String: Any] {
+        let r = try CLI.run(["analyze", "testdata/bundles/\(name)/sosreport-node7", "--pcap", "testdata/bundles/\(name)/captures/any.pcap", "--format", "json"] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+    }
+
+    static func scores(_ json: [String: Any]) -> [(String, Double)] {
+        (json["hypotheses"] as! [[String: Any]]).map { ($0["id"] as! String, $0["score"] as! Double) }
+    }
+}
+
+@Suite("Scenario bundles: the expected cause ranks first, decoys score low")
+struct ScenarioTests {
+    @Test("all scenarios are there")
+    func present() { #expect(Scenarios.names.count >= 7) }
+
+    @Test(arguments: Scenarios.names)
+    func ranking(name: String) throws {
+        let truth = try Scenarios.truth(name)
+        let offset = truth["pcap_offset"] as? Double ?? 0
+        // With a capture clock that is off, the run is made with the correction the user would give.
+        let json = try Scenarios.analyze(name, extra: offset != 0 ? ["--pcap-offset=\(-offset)"] : [])
+        let s = Scenarios.scores(json)
+        let top = truth["expect_top"] as? [String] ?? []
+        #expect(top.contains(s[0].0), "\(name): top is \(s[0].0), expected one of \(top); scores \(s.prefix(4))")
+        #expect(s[0].1 > 0.5, "\(name): top score \(s[0].1)")
+        for low in truth["expect_low"] as? [String] ?? [] {
+            let v = s.first { $0.0 == low }?.1 ?? -1
+            #expect(v < 0.2, "\(name): \(low) scores \(v)")
+        }
+    }
+
+    @Test("an offset capture clock is noticed, and the offset that aligns it is suggested")
+    func clockOffset() throws {
+        let truth = try Scenarios.truth("clock-offset")
+        let hint = truth["pcap_offset_hint"] as! Double
+        let json = try Scenarios.analyze("clock-offset")
+        let warnings = (json["warnings"] as! [[String: Any]]).compactMap { $0["message"] as? String }
+        let w = try #require(warnings.first { $0.contains("--pcap-offset") })
+        let suggested = try #require(Double(w.components(separatedBy: "--pcap-offset=").last!))
+        #expect(abs(suggested - hint) <= 1.0, "suggested \(suggested), truth \(hint)")
+        #expect(Scenarios.scores(json)[0].0 != "oom-kill-stall") // without the correction the kills do not line up
+    }
+
+    @Test("--symptom-times: the client's own timeout times are symptoms too")
+    func symptomTimes() throws {
+        // the oom-no-symptom bundle has kills but no retransmission; the client says it timed out at the kills
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nodesleuth-sym-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let base = try Scenarios.analyze("oom-no-symptom")
+        let kills = (base["oom_kills"] as! [[String: Any]]).compactMap { $0["t_invoked"] as? String }
+        #expect(kills.count == 2)
+        let file = dir.appendingPathComponent("timeouts.txt")
+        try ("# client timeouts\n" + kills.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let json = try Scenarios.analyze("oom-no-symptom", extra: ["--symptom-times", file.path])
+        let s = Scenarios.scores(json)
+        #expect(s.first { $0.0 == "oom-kill-stall" }!.1 > 0.3, "\(s)")
+    }
+}
