@@ -346,7 +346,7 @@ public enum Correlator {
         }
         let explainedCount = r.bursts.count - unexplained.count
         if explainedCount > 0 { h.counterEvidence.append(Evidence("\(explainedCount) burst(s) line up with node events")) }
-        if let rs = r.counters.first(where: { $0.name == "TcpRetransSegs" }) {
+        if let rs = r.counters.first(where: { $0.name == "TcpRetransSegs" }), rs.value > 0 {
             h.evidence.append(Evidence("the node's TCP stack retransmitted \(Int(rs.value)) segments since boot (RetransSegs)", source: rs.source.description))
         }
         h.nextStep = "Capture on both ends (client and server node) to see where packets are lost; check NIC and switch counters."
