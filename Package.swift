@@ -14,6 +14,8 @@ let package = Package(
         // C libraries, through pkg-config. Only the wrapper right below each imports it.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(name: "BundleArchive", dependencies: ["CArchive"]),
         .target(name: "SystemdJournal", dependencies: ["CSystemd"]),
         .target(name: "PcapFile", dependencies: ["CPcap"]),
 
@@ -29,7 +31,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["ForensicModel"]),
         // Finds inputs in a bundle and drives wrappers + extractors.
         .target(name: "Ingest", dependencies: [
-            "ForensicModel", "KernelEvents", "NetworkEvents", "SystemdJournal", "PcapFile",
+            "ForensicModel", "KernelEvents", "NetworkEvents", "SystemdJournal", "PcapFile", "BundleArchive",
         ]),
         .executableTarget(name: "nodesleuth", dependencies: [
             "Ingest", "Correlation", "Reporting", "ForensicModel",

@@ -1,4 +1,5 @@
 import Foundation
+import BundleArchive
 import ForensicModel
 import KernelEvents
 import NetworkEvents
@@ -33,6 +34,59 @@ public struct Ingestor {
     }
 
     public func run(_ req: IngestRequest) -> AnalysisResult {
+        // A sosreport tarball: extract what is needed into a private directory, read that, then
+        // report paths as "<archive>:<member>" and remove the directory.
+        if let path = req.path, BundleArchive.isArchive(path: path), FileManager.default.fileExists(atPath: path) {
+            return runArchive(path, req)
+        }
+        return runTree(req)
+    }
+
+    /// Members of a sos tarball worth extracting.
+    static func wanted(_ rel: String) -> Bool {
+        let r = "/" + rel
+        let keys = ["/sos_commands/kernel/", "/sos_commands/logs/", "/sos_commands/process/", "/sos_commands/date/",
+                    "/sos_commands/host/", "/sos_commands/general/", "/sos_commands/systemd/", "/sos_commands/networking/nstat",
+                    "/sos_commands/networking/netstat_-s", "/var/log/journal/", "/run/log/journal/", "/var/log/messages",
+                    "/var/log/syslog", "/var/log/kern.log", "/var/log/dmesg", "/proc/stat", "/proc/net/softnet_stat",
+                    "/proc/sys/net/netfilter/", "/etc/localtime", "/etc/timezone", "/version.txt"]
+        if keys.contains(where: { r.contains($0) }) { return true }
+        if r.hasSuffix("/status") || r.hasSuffix("/cgroup"), r.contains("/proc/") { return true }
+        if r.hasSuffix(".pcap") || r.hasSuffix(".pcapng") { return true }
+        return false
+    }
+
+    private func runArchive(_ path: String, _ req: IngestRequest) -> AnalysisResult {
+        let extracted: BundleArchive.Result
+        do {
+            var tmp = NSTemporaryDirectory()
+            while tmp.count > 1 && tmp.hasSuffix("/") { tmp.removeLast() }
+            extracted = try BundleArchive.extract(path: path, into: tmp.isEmpty ? "/tmp" : tmp, select: Self.wanted)
+        } catch {
+            var r = runTree(IngestRequest(path: nil, pcaps: req.pcaps, journals: req.journals, dmesgs: req.dmesgs, keepCopies: req.keepCopies))
+            r.warnings.append(Warning(source: Provenance(path: path), message: "archive not readable: \(error)"))
+            r.inputs.insert(InputReport(path: path, kind: "archive", status: .unreadable, warnings: 1, detail: error.description), at: 0)
+            return r
+        }
+        defer { BundleArchive.cleanup(extracted.directory) }
+        // The bundle root is the folder holding sos_commands (usually the one top-level folder).
+        let top = (try? FileManager.default.contentsOfDirectory(atPath: extracted.directory)) ?? []
+        let root = top.count == 1 && !FileManager.default.fileExists(atPath: extracted.directory + "/sos_commands") ? extracted.directory + "/" + top[0] : extracted.directory
+        var sub = req
+        sub.path = root
+        var r = runTree(sub)
+        let label = path + ":" + (root == extracted.directory ? "" : top[0])
+        r.rewritePaths(from: root, to: label)
+        r.inputRoot = label
+        var warnings: [Warning] = extracted.refused.map { Warning(source: Provenance(path: path + ":" + $0.path), message: "archive member refused: \($0.reason)") }
+        if let e = extracted.error { warnings.append(Warning(source: Provenance(path: path), message: "archive read stopped early: \(e); members before it were used")) }
+        r.warnings = warnings + r.warnings
+        r.inputs.insert(InputReport(path: path, kind: "archive", status: extracted.error == nil ? .read : .partial, warnings: warnings.count,
+                                    detail: "\(extracted.extracted) members extracted (\(extracted.bytes >> 10) KiB) to a private directory, removed afterwards; \(extracted.refused.count) refused"), at: 0)
+        return r
+    }
+
+    private func runTree(_ req: IngestRequest) -> AnalysisResult {
         var result = AnalysisResult()
         result.inputRoot = req.path.map { InputTree(root: $0).given }
         var found = Found()
@@ -309,4 +363,34 @@ public enum SymptomTimes {
             return (out, warnings)
         }
     }
+}
+
+extension AnalysisResult {
+    /// Replaces a path prefix everywhere a path is reported (archive members read from a
+    /// private directory are shown as `<archive>:<member>`).
+    mutating func rewritePaths(from old: String, to new: String) {
+        func fix(_ p: String) -> String { p.hasPrefix(old) ? new + p.dropFirst(old.count) : p }
+        func fix(_ p: Provenance) -> Provenance { var q = p; q.path = fix(p.path); return q }
+        for i in inputs.indices { inputs[i].path = fix(inputs[i].path) }
+        for i in warnings.indices { warnings[i].source = fix(warnings[i].source) }
+        for i in oomKills.indices {
+            oomKills[i].source = fix(oomKills[i].source)
+            oomKills[i].alsoSeenIn = oomKills[i].alsoSeenIn.map(fix)
+            oomKills[i].invokedAt = oomKills[i].invokedAt.map(fix)
+            oomKills[i].killedAt = oomKills[i].killedAt.map(fix)
+            oomKills[i].reapedAt = oomKills[i].reapedAt.map(fix)
+            oomKills[i].victimThreadsSource = oomKills[i].victimThreadsSource.map { $0.replacingOccurrences(of: old, with: new) }
+        }
+        for i in nodeEvents.indices { nodeEvents[i].provenance = fix(nodeEvents[i].provenance) }
+        for i in counters.indices { counters[i].source = fix(counters[i].source) }
+        for i in captures.indices { captures[i].path = fix(captures[i].path) }
+        for i in retransmissions.indices { retransmissions[i].capturePath = fix(retransmissions[i].capturePath) }
+        for i in symptoms.indices { symptoms[i].provenance = fix(symptoms[i].provenance) }
+        clockNotes = clockNotes.map { $0.replacingOccurrences(of: old, with: new) }
+    }
+}
+
+/// Test access to the archive path check (kept in the wrapper module).
+enum BundleArchiveProbe {
+    static func safe(_ s: String) -> String? { BundleArchive.safeRelativePath(s) }
 }
