@@ -3,7 +3,7 @@ import Testing
 import ForensicModel
 @testable import Ingest
 
-@Suite("sosreport tarballs through libarchive")
+@Suite("sosreport tarballs through libarchive", .serialized)
 struct ArchiveTests {
     func tar(_ args: [String]) throws {
         let p = Process()
