@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "NetworkEventsTests", dependencies: ["NetworkEvents", "ForensicModel", "Ingest"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "ForensicModel", "SystemdJournal", "KernelEvents", "Reporting"]),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "ForensicModel"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "ForensicModel"]),
         .testTarget(name: "CLITests", dependencies: ["nodesleuth"]),
     ],
     swiftLanguageModes: [.v6]

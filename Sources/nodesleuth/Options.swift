@@ -3,7 +3,7 @@ import Foundation
 import ForensicModel
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, html
 }
 
 struct OutputOptions: ParsableArguments {

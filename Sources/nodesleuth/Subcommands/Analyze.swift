@@ -79,6 +79,7 @@ struct Analyze: ParsableCommand {
         let text: String
         switch out.format {
         case .json: text = JSONReport.analyze(r, version: NodeSleuth.version).render()
+        case .html: text = HTMLReport.analyze(r, version: NodeSleuth.version)
         case .text: text = TextReport.analyze(r, options: .init(verbose: out.verbose))
         }
         try out.emit(text, inputs: [path].compactMap { $0 } + pcap + journal + dmesg)

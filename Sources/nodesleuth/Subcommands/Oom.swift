@@ -27,7 +27,7 @@ struct Oom: ParsableCommand {
         var req = IngestRequest(path: inputs[0])
         for extra in inputs.dropFirst() { req.journals.append(extra) }
         merged = Ingestor().run(req)
-        let text = out.format == .json ? JSONReport.oomOnly(merged, version: NodeSleuth.version).render()
+        let text = out.format != .text ? JSONReport.oomOnly(merged, version: NodeSleuth.version).render()
                                        : TextReport.oomOnly(merged, options: .init(verbose: out.verbose))
         try out.emit(text, inputs: inputs)
         try exitIfNothingRead(merged)

@@ -45,7 +45,7 @@ struct Retrans: ParsableCommand {
         var req = IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible)
         req.progress = stderrIsTerminal
         let r = Ingestor().run(req)
-        let text = out.format == .json ? JSONReport.retrans(r, version: NodeSleuth.version).render()
+        let text = out.format != .text ? JSONReport.retrans(r, version: NodeSleuth.version).render()
                                        : TextReport.retrans(r, options: .init(verbose: out.verbose))
         try out.emit(text, inputs: pcaps)
         try exitIfNothingRead(r)
