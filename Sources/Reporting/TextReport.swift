@@ -12,7 +12,7 @@ public enum TextReport {
         var o = ""
         if let top = r.hypotheses.first {
             if top.score > 0 {
-                o += "Verdict: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)\n"
+                o += wrap("Verdict: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)", indent: "", hanging: "  ")
             } else {
                 o += "Verdict: no hypothesis is supported by the inputs (nothing scored above 0).\n"
             }
@@ -21,7 +21,7 @@ public enum TextReport {
         o += section("Hypotheses")
         let quiet = r.hypotheses.filter { $0.score == 0 && !options.verbose }
         for h in r.hypotheses where !(h.score == 0 && !options.verbose) {
-            o += "\(h.rank). \(h.id.rawValue)  score \(score(h.score))  \(h.title)\n"
+            o += wrap("\(h.rank). \(h.id.rawValue)  score \(score(h.score))  \(h.title)", indent: "", hanging: "   ")
             o += wrap(h.summary, indent: "   ")
             if h.score > 0 || options.verbose { o += wrap("score = " + h.scoreExplanation, indent: "   ") }
             for e in h.evidence.prefix(options.verbose ? .max : options.maxEvidence) { o += item("+", e) }
@@ -39,7 +39,7 @@ public enum TextReport {
             o += wrap("Clock: the capture lines up better with the node's events when shifted by \(off) s. If the capture host's clock was off (check NTP), rerun with --pcap-offset=\(off); otherwise this is chance.", indent: "")
             o += "\n"
         }
-        o += oomTable(r.oomKills)
+        o += oomTable(r.oomKills, root: r.inputRoot)
         o += captureTable(r.captures)
         o += inputsTable(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot)
         o += warningsBlock(r.warnings, verbose: options.verbose)
@@ -47,7 +47,7 @@ public enum TextReport {
     }
 
     public static func oomOnly(_ r: AnalysisResult, options: Options = Options()) -> String {
-        oomTable(r.oomKills) + inputsTable(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot) + warningsBlock(r.warnings, verbose: options.verbose)
+        oomTable(r.oomKills, root: r.inputRoot) + inputsTable(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot) + warningsBlock(r.warnings, verbose: options.verbose)
     }
 
     public static func retrans(_ r: AnalysisResult, options: Options = Options()) -> String {
@@ -155,27 +155,32 @@ public enum TextReport {
         return "  " + line(header) + rows.map { "  " + line($0) }.joined()
     }
 
-    static func oomTable(_ kills: [OOMKill]) -> String {
+    static func oomTable(_ kills: [OOMKill], root: String? = nil) -> String {
+        func rel(_ s: String) -> String { root.map { s.replacingAll($0 + "/", with: "") } ?? s }
         var o = section("OOM kills (\(kills.count))")
         if kills.isEmpty { return o + "  none found\n\n" }
         let rows = kills.map { k -> [String] in
             let victim = "\(k.victimComm ?? "?")[\(k.victimPid.map(String.init) ?? "?")]"
             let who = k.containerName.map { "\($0) " } ?? ""
-            var pod = k.podName ?? k.podUID.map { "pod " + $0.prefix(8) + "…" } ?? "-"
-            if let c = k.containerName ?? k.containerID.map({ String($0.prefix(12)) }) { pod += " / " + c }
-            return [(k.tInvoked ?? k.tKilled)?.iso8601 ?? "not on UTC", who + victim, k.scope.rawValue,
+            let when = (k.tInvoked ?? k.tKilled).map { t -> String in let iso = t.iso8601; return iso.prefix(10) + " " + iso.dropFirst(11).prefix(12) } ?? "not on UTC"
+            return [when, who + victim, k.scope.rawValue,
                     k.killDuration.map { format3($0.seconds) + " s" + ($0.end == "reaped" ? "" : "*") } ?? "?",
                     k.victimThreads.map(String.init) ?? "?",
-                    k.anonRssKB.map { "\($0 / 1024) MiB" } ?? "?", pod]
+                    k.anonRssKB.map { "\($0 / 1024) MiB" } ?? "?"]
         }
-        o += table(["#", "invoked (UTC)", "victim", "scope", "took", "threads", "anon-rss", "pod / container"],
+        o += table(["#", "invoked (UTC)", "victim", "scope", "took", "threads", "anon-rss"],
                    rows.enumerated().map { [String($0.offset + 1)] + $0.element }, rightAligned: [0, 4, 5, 6])
         for (i, k) in kills.enumerated() {
-            var d = "#\(i + 1) \(k.invokerComm.map { "invoked by \($0)" + (k.invokerPid.map { "[\($0)]" } ?? "") } ?? "invoker unknown")"
+            var d = "#\(i + 1) "
+            if let pod = k.podName ?? k.podUID {
+                let container = k.containerName ?? k.containerID.map { String($0.prefix(12)) }
+                d += "pod \(pod)" + (container.map { ", container \($0)" } ?? "") + "; "
+            }
+            d += k.invokerComm.map { "invoked by \($0)" + (k.invokerPid.map { "[\($0)]" } ?? "") } ?? "invoker unknown"
             if let a = k.kInvoked { d += ", kernel \(formatKernelSeconds(a))" + (k.kReaped.map { " → \(formatKernelSeconds($0))" } ?? "") }
-            d += "; read from \(short(k.source))" + (k.alsoSeenIn.isEmpty ? "" : " and \(k.alsoSeenIn.count) other source\(k.alsoSeenIn.count == 1 ? "" : "s")")
+            d += "; read from \(rel(short(k.source)))" + (k.alsoSeenIn.isEmpty ? "" : " and \(k.alsoSeenIn.count) other source\(k.alsoSeenIn.count == 1 ? "" : "s")")
             o += wrap(d, indent: "  ", hanging: "     ")
-            if let s = k.victimThreadsSource { o += wrap("threads: " + s, indent: "     ", hanging: "       ") }
+            if let s = k.victimThreadsSource { o += wrap("threads: " + rel(s), indent: "     ", hanging: "       ") }
             if k.tInvoked == nil && k.tKilled == nil, let t = k.timeSource { o += wrap("time: " + t, indent: "     ", hanging: "       ") }
         }
         if kills.contains(where: { $0.killDuration?.end == "killed" }) { o += "  * no oom_reaper line: duration measured invoked → killed\n" }
@@ -189,9 +194,10 @@ public enum TextReport {
             [c.path.split(separator: "/").last.map(String.init) ?? c.path, c.linkType, String(c.frames), String(c.duplicateCopies),
              String(c.retransmissionsWireshark), String(c.retransmissionsReal), String(c.dupAcksWireshark), String(c.dupAcksReal)]
         }
-        o += table(["file", "link", "frames", "copies", "retrans (Wireshark)", "retrans (real)", "dup ACK (W)", "dup ACK (real)"], rows, rightAligned: [2, 3, 4, 5, 6, 7])
+        o += table(["file", "link", "frames", "copies", "retrans W", "retrans real", "dupACK W", "dupACK real"], rows, rightAligned: [2, 3, 4, 5, 6, 7])
+        o += "    (W: as Wireshark shows them, copies included; real: copies removed)\n"
         for c in caps {
-            if let f = c.firstTime, let l = c.lastTime { o += "    \(c.path): \(f.iso8601) – \(l.iso8601)\n" }
+            if let f = c.firstTime, let l = c.lastTime { o += wrap("\(c.path): \(f.iso8601) – \(l.iso8601)", indent: "    ", hanging: "      ") }
             if let t = c.truncatedAt { o += "    file ends early \(t)\n" }
         }
         return o + "\n"
@@ -228,5 +234,19 @@ extension String {
         var s = self
         while s.last == " " { s.removeLast() }
         return s
+    }
+}
+
+extension String {
+    /// Replaces every occurrence of `a` with `b` (no Foundation in this module).
+    func replacingAll(_ a: String, with b: String) -> String {
+        guard !a.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: a) {
+            out += rest[..<r.lowerBound] + b
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
     }
 }

@@ -1,12 +1,23 @@
 import ArgumentParser
 import Foundation
 import ForensicModel
+import Reporting
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, html
 }
 
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}
+
 struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.")
+    var color: ColorChoice = .auto
+
+    @Flag(name: [.short, .long], help: "Print only the verdict (text), no progress.")
+    var quiet = false
+
     @Option(name: .long, help: "Output format: text (for people) or json (for machines).")
     var format: OutputFormat = .text
 
@@ -16,8 +27,22 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Per-input details and every warning in full.")
     var verbose = false
 
+    /// Whether to colour text written to stdout.
+    var useColor: Bool {
+        switch color {
+        case .always: return true
+        case .never: return false
+        case .auto: return output == nil && format == .text && isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        }
+    }
+
     /// Writes the report; refuses to write inside an input tree.
     func emit(_ text: String, inputs: [String]) throws {
+        var text = text
+        if quiet && format == .text {
+            text = text.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }.joined(separator: "\n") + "\n"
+        }
+        if format == .text && useColor { text = TerminalColor.apply(text) }
         guard let output else {
             FileHandle.standardOutput.write(Data(text.utf8))
             return

@@ -124,3 +124,34 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: CLI.repo.appendingPathComponent(CLI.bundle + "/report.txt").path))
     }
 }
+
+@Suite("Terminal output")
+struct TerminalTests {
+    @Test("lines fit 100 columns (an unbreakable path excepted); no colour when not a terminal")
+    func width() throws {
+        let r = try CLI.run(["analyze", CLI.bundle, "--pcap", CLI.capture])
+        for l in r.stdout.split(separator: "\n") where l.count > 100 {
+            let lastToken = l.split(separator: " ").last ?? ""
+            #expect(lastToken.count > 60, "too wide: \(l)")
+        }
+        #expect(!r.stdout.contains("\u{1B}["))
+    }
+
+    @Test("--color always colours, --quiet prints the verdict only")
+    func colorAndQuiet() throws {
+        let c = try CLI.run(["analyze", CLI.bundle, "--pcap", CLI.capture, "--color", "always"])
+        #expect(c.stdout.contains("\u{1B}[1mVerdict:"))
+        let q = try CLI.run(["analyze", CLI.bundle, "--pcap", CLI.capture, "--quiet"])
+        #expect(q.stdout.hasPrefix("Verdict: oom-kill-stall"))
+        #expect(!q.stdout.contains("Hypotheses"))
+    }
+
+    @Test("help shows examples and exit codes")
+    func help() throws {
+        let h = try CLI.run(["--help"])
+        #expect(h.stdout.contains("Examples:") && h.stdout.contains("Exit status"))
+        for sub in ["analyze", "oom", "retrans"] {
+            #expect(try CLI.run([sub, "--help"]).stdout.contains("Examples:"))
+        }
+    }
+}

@@ -61,7 +61,7 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         var req = IngestRequest(path: path, pcaps: pcap, journals: journal, dmesgs: dmesg, keepCopies: wiresharkCompatible)
-        req.progress = stderrIsTerminal
+        req.progress = stderrIsTerminal && !out.quiet
         var r = Ingestor().run(req)
         var opts = CorrelationOptions()
         opts.burstGap = burstGap

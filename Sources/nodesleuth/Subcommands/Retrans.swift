@@ -43,7 +43,7 @@ struct Retrans: ParsableCommand {
             return
         }
         var req = IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible)
-        req.progress = stderrIsTerminal
+        req.progress = stderrIsTerminal && !out.quiet
         let r = Ingestor().run(req)
         let text = out.format != .text ? JSONReport.retrans(r, version: NodeSleuth.version).render()
                                        : TextReport.retrans(r, options: .init(verbose: out.verbose))
