@@ -34,7 +34,7 @@ let package = Package(
             "ForensicModel", "KernelEvents", "NetworkEvents", "SystemdJournal", "PcapFile", "BundleArchive",
         ]),
         .executableTarget(name: "nodesleuth", dependencies: [
-            "Ingest", "Correlation", "Reporting", "ForensicModel",
+            "Ingest", "Correlation", "Reporting", "ForensicModel", "KernelEvents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -12,7 +12,16 @@ public struct CorrelationOptions: Sendable {
     public var pcapOffset = 0.0
     /// The user's own timeout times (--symptom-times).
     public var symptomTimes: [(Timestamp, Provenance)] = []
+    /// --since / --until: keep only what happened in this window.
+    public var since: TimeBound?
+    public var until: TimeBound?
     public init() {}
+}
+
+/// A time limit: absolute, or this many seconds before the last event of the inputs.
+public enum TimeBound: Sendable, Equatable {
+    case at(Timestamp)
+    case beforeLast(Double)
 }
 
 /// One candidate cause: its time windows on UTC and what else speaks for or against it.
@@ -34,6 +43,7 @@ struct Cause {
 public enum Correlator {
     public static func run(_ r: inout AnalysisResult, options: CorrelationOptions = CorrelationOptions()) {
         applyOffset(&r, options.pcapOffset)
+        applyWindow(&r, since: options.since, until: options.until)
         r.bursts = BurstFinder.bursts(r.retransmissions, gap: options.burstGap)
         r.symptoms = episodes(r.symptoms, user: options.symptomTimes)
         let symptoms = symptomStarts(r)
@@ -83,6 +93,33 @@ public enum Correlator {
             r.symptoms[i].end = r.symptoms[i].end + offset
         }
         r.clockNotes.append("capture times shifted by \(fmt(offset)) s (--pcap-offset)")
+    }
+
+    /// Keeps only the events inside [since, until] (capture summaries still count whole files).
+    static func applyWindow(_ r: inout AnalysisResult, since: TimeBound?, until: TimeBound?) {
+        guard since != nil || until != nil else { return }
+        var all: [Timestamp] = r.oomKills.compactMap { $0.tReaped ?? $0.tKilled ?? $0.tInvoked } + r.nodeEvents.compactMap(\.time)
+        all += r.retransmissions.map(\.time) + r.symptoms.map(\.end) + r.captures.compactMap(\.lastTime)
+        let last = all.max() ?? Timestamp(nanos: 0)
+        func resolve(_ b: TimeBound?) -> Timestamp? {
+            switch b {
+            case .at(let t): return t
+            case .beforeLast(let s): return last - s
+            case nil: return nil
+            }
+        }
+        let lo = resolve(since) ?? Timestamp(nanos: .min), hi = resolve(until) ?? Timestamp(nanos: .max)
+        func inside(_ t: Timestamp?) -> Bool { t.map { lo <= $0 && $0 <= hi } ?? false }
+        let killsBefore = r.oomKills.count, eventsBefore = r.nodeEvents.count
+        r.oomKills = r.oomKills.filter { inside($0.tInvoked ?? $0.tKilled) }
+        r.nodeEvents = r.nodeEvents.filter { inside($0.time) }
+        r.retransmissions = r.retransmissions.filter { inside($0.time) }
+        r.symptoms = r.symptoms.filter { inside($0.start) }
+        for i in r.captures.indices {
+            if let a = r.captures[i].firstTime { r.captures[i].firstTime = max(a, lo) }
+            if let b = r.captures[i].lastTime { r.captures[i].lastTime = min(b, hi) }
+        }
+        r.clockNotes.append("limited to \(lo.nanos == .min ? "the start" : lo.iso8601) – \(hi.nanos == .max ? "the end" : hi.iso8601): \(killsBefore - r.oomKills.count) OOM kill(s) and \(eventsBefore - r.nodeEvents.count) kernel event(s) left out (kills and events not on UTC are left out too); capture counts still cover whole files")
     }
 
     /// Zero-window frames within 1 s form a period; ≥ 5 RSTs within 1 s form a storm; the user's

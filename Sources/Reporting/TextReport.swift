@@ -215,7 +215,7 @@ public enum TextReport {
         for i in inputs where !i.detail.isEmpty {
             o += wrap("\(i.path.split(separator: "/").last ?? ""): \(i.detail)", indent: "    ", hanging: "      ")
         }
-        for n in clockNotes { o += "  clock: \(n)\n" }
+        for n in clockNotes { o += wrap("clock: " + n, indent: "  ", hanging: "    ") }
         return o + "\n"
     }
 

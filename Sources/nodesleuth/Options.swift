@@ -71,3 +71,17 @@ func exitIfNothingRead(_ r: AnalysisResult) throws {
 
 /// Progress goes to stderr only when a person is watching it.
 var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+import Correlation
+import KernelEvents
+
+/// `--since`/`--until` values: ISO 8601 with a zone, epoch seconds, or `-N[smhd]` before the last event.
+enum TimeBoundParser {
+    static func parse(_ s: String) -> TimeBound? {
+        if s.hasPrefix("-"), let unit = s.last, let n = Double(s.dropFirst().dropLast()) {
+            let mult: Double? = ["s": 1, "m": 60, "h": 3600, "d": 86400][unit]
+            if let mult { return .beforeLast(n * mult) }
+        }
+        return LogText.parseTimestamp(Substring(s)).map(TimeBound.at)
+    }
+}

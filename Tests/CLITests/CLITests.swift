@@ -155,3 +155,19 @@ struct TerminalTests {
         }
     }
 }
+
+@Suite("--since / --until")
+struct WindowTests {
+    @Test("absolute and relative limits keep only the events inside")
+    func limits() throws {
+        let a = try CLI.run(["oom", CLI.bundle, "--format", "json"])
+        #expect(a.status == 0)
+        let r = try CLI.run(["analyze", CLI.bundle, "--since", "2024-03-05T01:53:00Z", "--until", "2024-03-05T01:55:00Z", "--format", "json"])
+        let j = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect((j["oom_kills"] as! [[String: Any]]).map { $0["victim_pid"] as! Int } == [5517])
+        let rel = try CLI.run(["analyze", CLI.bundle, "--since=-1m", "--format", "json"])
+        let jr = try JSONSerialization.jsonObject(with: Data(rel.stdout.utf8)) as! [String: Any]
+        #expect((jr["oom_kills"] as! [[String: Any]]).map { $0["victim_pid"] as! Int } == [6803])
+        #expect(try CLI.run(["analyze", CLI.bundle, "--since", "yesterday"]).status == 64)
+    }
+}

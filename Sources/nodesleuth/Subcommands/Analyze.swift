@@ -48,6 +48,12 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "A symptom may start up to SECONDS after a cause's window and still count.")
     var lag: Double = 1.0
 
+    @Option(name: .long, help: "Only what happened from this time: ISO 8601 (2024-03-05T01:50:00Z) or before the last event (--since=-15m; s, m, h, d).")
+    var since: String?
+
+    @Option(name: .long, help: "Only what happened up to this time (same forms as --since).")
+    var until: String?
+
     @OptionGroup var out: OutputOptions
 
     func validate() throws {
@@ -57,6 +63,9 @@ struct Analyze: ParsableCommand {
         guard burstGap > 0 else { throw ValidationError("--burst-gap must be positive") }
         guard lead >= 0, lag >= 0 else { throw ValidationError("--lead and --lag must not be negative") }
         guard abs(pcapOffset) < 86400 * 365 else { throw ValidationError("--pcap-offset is out of range") }
+        for (name, v) in [("--since", since), ("--until", until)] where v != nil && TimeBoundParser.parse(v!) == nil {
+            throw ValidationError("\(name) \(v!): give an ISO 8601 time with a zone (2024-03-05T01:50:00Z) or a span before the last event (-15m, -2h)")
+        }
     }
 
     func run() throws {
@@ -68,6 +77,8 @@ struct Analyze: ParsableCommand {
         opts.pcapOffset = pcapOffset
         opts.lead = lead
         opts.lag = lag
+        opts.since = since.flatMap(TimeBoundParser.parse)
+        opts.until = until.flatMap(TimeBoundParser.parse)
         if let symptomTimes {
             let (times, warnings) = SymptomTimes.read(path: symptomTimes)
             opts.symptomTimes = times
