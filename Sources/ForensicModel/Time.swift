@@ -6,14 +6,25 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     public var nanos: Int64
     public init(nanos: Int64) { self.nanos = nanos }
     public init(micros: Int64) { self.nanos = micros &* 1000 }
-    public init(seconds: Double) { self.nanos = Int64((seconds * 1e9).rounded()) }
+    public init(seconds: Double) { self.nanos = Timestamp.clampedNanos(seconds * 1e9) }
+
+    /// Nanoseconds from a Double, clamped (garbage input must never trap).
+    static func clampedNanos(_ v: Double) -> Int64 {
+        guard v.isFinite else { return v > 0 ? .max : (v < 0 ? .min : 0) }
+        if v >= 9.2e18 { return .max }
+        if v <= -9.2e18 { return .min }
+        return Int64(v.rounded())
+    }
 
     public var seconds: Double { Double(nanos) / 1e9 }
     public var micros: Int64 { nanos >= 0 ? nanos / 1000 : -((-nanos + 999) / 1000) }
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.nanos < b.nanos }
-    public static func + (a: Timestamp, s: Double) -> Timestamp { Timestamp(nanos: a.nanos + Int64((s * 1e9).rounded())) }
-    public static func - (a: Timestamp, b: Timestamp) -> Double { Double(a.nanos - b.nanos) / 1e9 }
+    public static func + (a: Timestamp, s: Double) -> Timestamp {
+        let (v, o) = a.nanos.addingReportingOverflow(clampedNanos(s * 1e9))
+        return Timestamp(nanos: o ? (s > 0 ? .max : .min) : v)
+    }
+    public static func - (a: Timestamp, b: Timestamp) -> Double { (Double(a.nanos) - Double(b.nanos)) / 1e9 }
     public static func - (a: Timestamp, s: Double) -> Timestamp { a + (-s) }
 
     /// `2024-03-15T11:00:00.123456Z` (microseconds, UTC).

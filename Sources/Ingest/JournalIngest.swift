@@ -95,16 +95,16 @@ enum JournalIngest {
             while try j.next() {
                 out.kernelEntries += 1
                 guard let keep = try j.withData("MESSAGE", { gate.pass($0) }), keep else { continue }
-                let realtime = Int64(try j.realtimeMicros())
+                let realtime = Int64(truncatingIfNeeded: try j.realtimeMicros())
                 let (mono, boot) = try j.monotonic()
                 guard let msg = try j.string("MESSAGE") else { continue }
-                var src = Int64(mono)
+                var src = Int64(truncatingIfNeeded: mono)
                 if let s = try j.string("_SOURCE_MONOTONIC_TIMESTAMP"), let v = Int64(s), v > 0 { src = v }
-                let offset = realtime - Int64(mono)
+                let offset = realtime &- Int64(truncatingIfNeeded: mono)
                 if out.bootOffsets[boot] == nil { out.bootOffsets[boot] = offset }
                 let cursor = (try? j.cursor()) ?? ""
                 out.lines.append(KernelLine(message: msg, kernelMicros: src, bootID: boot,
-                                            utc: Timestamp(micros: offset + src), sourceKind: .journalBinary,
+                                            utc: Timestamp(micros: offset &+ src), sourceKind: .journalBinary,
                                             provenance: Provenance(path: label, cursor: cursor),
                                             timeSource: "journal entry: its realtime − monotonic pair + printk time (_SOURCE_MONOTONIC_TIMESTAMP)"))
             }

@@ -24,7 +24,7 @@ public struct JournalEntryFields: Sendable {
         var utc: Timestamp?
         if let rt = realtime {
             // Without a monotonic pair only the reception time is known.
-            if let mono = monotonic, let kk = k { utc = Timestamp(micros: rt - mono + kk) } else { utc = Timestamp(micros: rt) }
+            if let mono = monotonic, let kk = k { utc = Timestamp(micros: rt &- mono &+ kk) } else { utc = Timestamp(micros: rt) }
         }
         return KernelLine(message: message, kernelMicros: k, bootID: bootID, utc: utc, sourceKind: kind, provenance: provenance)
     }

@@ -24,7 +24,8 @@ public struct LocalClock: Sendable {
             // Logs precede their collection: a month later than the collection month is last year's.
             y = month > refLocal.month ? refLocal.year - 1 : refLocal.year
         }
-        guard let year = y else { return nil }
+        guard let year = y, (1900...2200).contains(year), (1...12).contains(month), (1...31).contains(day),
+              (0..<24).contains(hour), (0..<60).contains(minute), (0..<61).contains(second), (0..<1_000_000).contains(micros) else { return nil }
         let civil = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         let asUTC = civil.epochSeconds
         // Offset at that local time (two passes handle DST edges well enough for logs).
@@ -171,7 +172,7 @@ public enum LogText {
             } else if let (secs, afterSecs) = line.leadingInt(), afterSecs.first == "." {
                 // short-unix
                 let fracDigits = afterSecs.dropFirst().prefix { $0.isNumber }
-                guard fracDigits.count == 6, let f = Int(fracDigits) else { return nil }
+                guard fracDigits.count == 6, let f = Int(fracDigits), secs >= 0, secs < 100_000_000_000 else { return nil }
                 utc = Timestamp(micros: Int64(secs) * 1_000_000 + Int64(f))
                 rest = afterSecs.dropFirst(1 + 6)
             } else { return nil }
@@ -210,14 +211,14 @@ public enum LogText {
             us = v
             rest = rest.dropFirst(1 + digits.count)
         }
-        guard h < 24, m < 60, sec < 61 else { return nil }
+        guard (0..<24).contains(h), (0..<60).contains(m), (0..<61).contains(sec) else { return nil }
         return ((h, m, sec, us), rest)
     }
 
     /// `2024-03-15`
     static func parseDate(_ s: Substring) -> ((y: Int, m: Int, d: Int), Substring)? {
         guard let (y, a) = s.leadingInt(), a.first == "-", let (m, b) = a.dropFirst().leadingInt(), b.first == "-",
-              let (d, c) = b.dropFirst().leadingInt(), (1...12).contains(m), (1...31).contains(d) else { return nil }
+              let (d, c) = b.dropFirst().leadingInt(), (1...12).contains(m), (1...31).contains(d), (1900...2200).contains(y) else { return nil }
         return ((y, m, d), c)
     }
 }

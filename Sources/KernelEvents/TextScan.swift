@@ -9,13 +9,14 @@ extension Substring {
         var neg = false
         if i < endIndex, self[i] == "-" { neg = true; i = index(after: i) }
         var v = 0
-        var any = false
+        var count = 0
         while i < endIndex, self[i].isASCII, let d = self[i].wholeNumberValue {
             v = v &* 10 &+ d
-            any = true
+            count += 1
             i = index(after: i)
         }
-        return any ? (neg ? -v : v, self[i...]) : nil
+        // more than 18 digits cannot be a value these logs hold (and would overflow)
+        return count > 0 && count <= 18 ? (neg ? -v : v, self[i...]) : nil
     }
 
     func trimmingLeadingSpaces() -> Substring {
@@ -48,14 +49,15 @@ func intAfter(_ key: String, in s: Substring) -> Int? {
 public func parsePrintkStamp(_ s: Substring) -> (micros: Int64, rest: Substring)? {
     guard s.first == "[" else { return nil }
     var t = s.dropFirst().trimmingLeadingSpaces()
-    guard let (secs, afterSecs) = t.leadingInt(), afterSecs.first == "." else { return nil }
+    guard let (secs, afterSecs) = t.leadingInt(), afterSecs.first == ".", secs >= 0, secs < 1_000_000_000_000 else { return nil }
     t = afterSecs.dropFirst()
     var frac = 0, digits = 0
-    while let c = t.first, c.isASCII, let d = c.wholeNumberValue { frac = frac * 10 + d; digits += 1; t = t.dropFirst() }
+    while let c = t.first, c.isASCII, let d = c.wholeNumberValue, digits <= 9 { frac = frac * 10 + d; digits += 1; t = t.dropFirst() }
     guard digits > 0, digits <= 9, t.first == "]" else { return nil }
-    var scale = 1
-    for _ in digits..<6 { scale *= 10 }
-    var micros = Int64(frac) * Int64(scale)
+    var scale: Int64 = 1
+    if digits < 6 { for _ in digits..<6 { scale *= 10 } }
+    var micros = Int64(frac) * scale
+    // more than 6 digits (found by fuzzing: a 7-digit fraction trapped here)
     if digits > 6 { var div: Int64 = 1; for _ in 6..<digits { div *= 10 }; micros = Int64(frac) / div }
     var rest = t.dropFirst()
     if rest.first == " " { rest = rest.dropFirst() }

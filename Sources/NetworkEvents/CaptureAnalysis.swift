@@ -54,7 +54,7 @@ public struct CaptureAnalysis {
         summary.tcpSegments += 1
         if seg.isRST { summary.resets += 1 }
         // every 10 s of capture time: retire quiet conversations
-        if time - lastSweep > 10_000_000_000 {
+        if time &- lastSweep > 10_000_000_000 {
             if lastSweep != 0 {
                 wireshark.retire(now: time, idleNanos: idleNanos, closedNanos: closedIdleNanos)
                 real.retire(now: time, idleNanos: idleNanos, closedNanos: closedIdleNanos)

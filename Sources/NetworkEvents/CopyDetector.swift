@@ -63,13 +63,13 @@ public struct CopyDetector {
 
     /// Adds a segment (file order); calls `emit` for every decision that became final.
     public mutating func push(_ s: TCPSegment, into out: inout [Decision]) {
-        release(before: s.time - windowNanos, into: &out)
+        release(before: s.time &- windowNanos, into: &out)
         let key = ConversationKey(s)
         if firstSeen[key] == nil { seenCounter += 1 }
         firstSeen[key, default: (seenCounter, s.time)].last = s.time
         if let abs = open[s.fingerprint] {
             let i = abs - base
-            if i >= head, i < pending.count, s.time - pending[i].t0 <= windowNanos, !pending[i].uses(s.signature) {
+            if i >= head, i < pending.count, s.time &- pending[i].t0 <= windowNanos, !pending[i].uses(s.signature) {
                 pending[i].rest.append(s)
                 return
             }
@@ -81,7 +81,7 @@ public struct CopyDetector {
     /// Forgets connections quiet for longer than `idleNanos` (their first-seen order and address
     /// rewrites), so memory follows live connections.
     public mutating func retire(now: Int64, idleNanos: Int64) {
-        let old = firstSeen.filter { now - $0.value.last > idleNanos }.map(\.key)
+        let old = firstSeen.filter { now &- $0.value.last > idleNanos }.map(\.key)
         guard !old.isEmpty else { return }
         let gone = Set(old)
         for k in old { firstSeen[k] = nil }

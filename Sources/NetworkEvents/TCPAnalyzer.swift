@@ -257,7 +257,7 @@ public struct TCPAnalyzer {
                 let synfin: UInt32 = (p.isSYN || p.isFIN) ? 1 : 0
                 let ooThreshold: Int64 = conv.irtt != 0 ? conv.irtt : 3_000_000
                 // 4.0.17 computes these deltas unsigned: a negative one fails the "<" test.
-                let sinceAck = now - R.lastacktime, sinceNext = now - F.nextseqtime
+                let sinceAck = now &- R.lastacktime, sinceNext = now &- F.nextseqtime
                 if seglen > 0 && R.lastack != 0 && seqLE(seq &+ seglen, R.lastack) {
                     flags.insert([.spuriousRetransmission, .retransmission])
                 } else if notAdvanced && (R.dupacknum >= 2 || R.dupacknum == -1) && R.lastack == seq && sinceAck >= 0 && sinceAck < 20_000_000 {
@@ -271,7 +271,7 @@ public struct TCPAnalyzer {
                 }
                 if flags.contains(.retransmission) {
                     let oldest = F.unacked.first?.ts ?? F.nextseqtime
-                    result.rto = Double(now - oldest) / 1e9
+                    result.rto = Double(now &- oldest) / 1e9
                 }
             }
         }
@@ -308,7 +308,7 @@ public struct TCPAnalyzer {
         }
         // iRTT
         if p.isSYN && !p.isACK { conv.mruSyn = now }
-        if p.isACK && !p.isSYN && conv.irtt == 0 && conv.mruSyn != 0 { conv.irtt = now - conv.mruSyn }
+        if p.isACK && !p.isSYN && conv.irtt == 0 && conv.mruSyn != 0 { conv.irtt = now &- conv.mruSyn }
         result.flags = flags
         if keepStats {
             conv.stats.segments += 1
@@ -351,7 +351,7 @@ public struct TCPAnalyzer {
     /// which keeps every conversation: README "Deliberate differences").
     public mutating func retire(now: Int64, idleNanos: Int64, closedNanos: Int64) {
         var gone: [ConversationKey] = []
-        for (k, c) in conversations where now - c.lastSeen > (c.closing ? closedNanos : idleNanos) {
+        for (k, c) in conversations where now &- c.lastSeen > (c.closing ? closedNanos : idleNanos) {
             gone.append(k)
             retireStats(c)
         }

@@ -64,7 +64,7 @@ public final class PcapReader {
             let r = pcap_next_ex(handle, &hdr, &data)
             if r == 1, let h = hdr?.pointee, let data {
                 // With nanosecond precision requested, tv_usec holds nanoseconds.
-                let ts = Int64(h.ts.tv_sec) * 1_000_000_000 + Int64(h.ts.tv_usec)
+                let ts = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec)
                 let header = PacketHeader(timestampNanos: ts, capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: linkType)
                 if try !body(header, UnsafeRawBufferPointer(start: data, count: Int(h.caplen))) { return .stopped }
             } else if r == PCAP_ERROR_BREAK {

@@ -61,11 +61,20 @@ public final class PcapngReader {
         buf.reserveCapacity(1 << 22)
     }
 
-    deinit { close(fd) }
+    /// Reads from memory (tests and fuzzing).
+    public init(bytes: [UInt8]) {
+        path = "<memory>"
+        fd = -1
+        buf = bytes
+        eof = true
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
 
     /// Makes `n` bytes available at `start`; false at end of file.
     private func ensure(_ n: Int) -> Bool {
         if buf.count - start >= n { return true }
+        if fd < 0 { return false }
         if start > 0 {
             buf.removeFirst(start)
             start = 0
@@ -160,7 +169,8 @@ public final class PcapngReader {
                 guard caplen <= length - dataOff - 4 else { return .error("packet longer than its block at byte \(fileOffset)") }
                 let itf = interfaces[ifid]
                 let secs = tsUnits / itf.unitsPerSecond, frac = tsUnits % itf.unitsPerSecond
-                let nanos = (Int64(secs) + itf.offsetSeconds) * 1_000_000_000 + Int64(itf.unitsPerSecond.dividingFullWidth(frac.multipliedFullWidth(by: 1_000_000_000)).quotient)
+                // wrapping: a damaged block gives a wrong time, never a trap
+                let nanos = (Int64(truncatingIfNeeded: secs) &+ itf.offsetSeconds) &* 1_000_000_000 &+ Int64(truncatingIfNeeded: itf.unitsPerSecond.dividingFullWidth(frac.multipliedFullWidth(by: 1_000_000_000)).quotient)
                 let hdr = PacketHeader(timestampNanos: nanos, capturedLength: caplen, originalLength: max(origlen, caplen),
                                        interfaceID: UInt32(ifid), linkType: itf.linkType)
                 let keepGoing = try buf.withUnsafeBytes { raw in

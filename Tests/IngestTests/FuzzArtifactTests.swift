@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import ForensicModel
+import KernelEvents
+import PcapFile
+
+/// Every input that once crashed a fuzz target (testdata/fuzz-regressions/<target>/) goes through
+/// the same calls again, without the sanitizer: it must not trap.
+@Suite("Fuzz artifacts stay fixed")
+struct FuzzArtifactTests {
+    static let dir = Fixtures.repo.appendingPathComponent("testdata/fuzz-regressions")
+    static var files: [String] {
+        let fm = FileManager.default
+        return ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).flatMap { t in
+            ((try? fm.contentsOfDirectory(atPath: dir.appendingPathComponent(t).path)) ?? []).map { "\(t)/\($0)" }
+        }.sorted()
+    }
+    static let clock = LocalClock(timeZone: TimeZone(identifier: "Asia/Shanghai")!, reference: Timestamp(nanos: 1_709_607_900_000_000_000), note: "")
+
+    @Test(arguments: files)
+    func replay(file: String) throws {
+        let data = try [UInt8](Data(contentsOf: Self.dir.appendingPathComponent(file)))
+        let target = String(file.split(separator: "/")[0])
+        data.withUnsafeBytes { buf in
+            switch target {
+            case "FuzzPcapng":
+                _ = PcapngReader(bytes: data).forEach { _, _ in true }
+            case "FuzzOOMAssembler":
+                var a = OOMAssembler()
+                LineScanner.forEachLine(buf) { n, _, raw in
+                    let s = Substring(String(bytes: raw))
+                    let (k, m): (Int64?, Substring) = LogText.parseDmesg(s).map { ($0.micros, $0.message) } ?? (nil, s)
+                    a.feed(KernelLine(message: String(m), kernelMicros: k, sourceKind: .dmesg, provenance: Provenance(path: "f", line: n)))
+                }
+                a.finish()
+            default:
+                LineScanner.forEachLine(buf) { _, _, raw in
+                    let line = Substring(String(bytes: raw))
+                    _ = LogText.parseDmesg(line)
+                    _ = LogText.parseDmesgWall(line, clock: Self.clock)
+                    _ = LogText.parseDmesgISO(line)
+                    _ = LogText.parseTimestamp(line)
+                    _ = LogText.parseSyslogLike(line, clock: Self.clock)
+                }
+            }
+        }
+    }
+}

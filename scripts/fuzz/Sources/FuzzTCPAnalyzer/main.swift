@@ -1,0 +1,35 @@
+import NetworkEvents
+
+/// A sequence of raw IPv4/TCP packets, each prefixed by a 2-byte length and a 1-byte time step,
+/// through both views (Wireshark's and copies removed).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    var a = CaptureAnalysis(path: "fuzz", linkTypeName: "RAW", recordFrames: true)
+    var i = 0, frame = 0
+    var t: Int64 = 1_700_000_000_000_000_000
+    while i + 3 <= size {
+        let len = Int(data[i]) << 8 | Int(data[i + 1])
+        t += Int64(data[i + 2]) * 1_000_000
+        i += 3
+        let n = min(len, size - i)
+        frame += 1
+        let d = PacketDecoder.decode(linkType: 101, bytes: UnsafeRawBufferPointer(start: data + i, count: n), originalLength: len, frame: frame, time: t)
+        a.add(frame: frame, time: t, decoded: d)
+        i += n
+    }
+    a.finish()
+    return 0
+}
+
+// SwiftPM links executables with `--defsym main=FuzzTCPAnalyzer_main`; this entry point hands over to
+// libFuzzer's driver (so libFuzzer's own main is not needed).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@_cdecl("FuzzTCPAnalyzer_main")
+func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var c = argc
+    var v = argv
+    return LLVMFuzzerRunDriver(&c, &v) { fuzz($0, $1) }
+}
