@@ -171,3 +171,36 @@ struct WindowTests {
         #expect(try CLI.run(["analyze", CLI.bundle, "--since", "yesterday"]).status == 64)
     }
 }
+
+@Suite("Nothing changed")
+struct ReadOnlyTests {
+    /// SHA-like digest of every file (path, size, bytes) under a directory, symlinks as their targets.
+    func digest(_ root: URL) throws -> [String: String] {
+        var out: [String: String] = [:]
+        let fm = FileManager.default
+        guard let e = fm.enumerator(atPath: root.path) else { return out }
+        for case let rel as String in e {
+            let p = root.appendingPathComponent(rel).path
+            if let t = try? fm.destinationOfSymbolicLink(atPath: p) { out[rel] = "link:" + t; continue }
+            var isDir: ObjCBool = false
+            fm.fileExists(atPath: p, isDirectory: &isDir)
+            if isDir.boolValue { out[rel] = "dir"; continue }
+            let d = try Data(contentsOf: URL(fileURLWithPath: p))
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in d { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            out[rel] = "\(d.count):\(h)"
+        }
+        return out
+    }
+
+    @Test("analyze leaves the bundle byte for byte as it was")
+    func unchanged() throws {
+        let root = CLI.repo.appendingPathComponent("testdata/bundles/seed-incident")
+        let before = try digest(root)
+        for format in ["text", "json", "html"] {
+            let r = try CLI.run(["analyze", CLI.bundle, "--pcap", CLI.capture, "--format", format])
+            #expect(r.status == 0)
+        }
+        #expect(try digest(root) == before)
+    }
+}
