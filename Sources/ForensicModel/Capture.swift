@@ -26,6 +26,8 @@ public struct CaptureSummary: Sendable {
     public var conversations = 0
     /// Conversations retired during the run because they went quiet (memory bound).
     public var retiredConversations = 0
+    /// Conversations retired early because too many were live at once (memory bound).
+    public var evictedConversations = 0
     /// The flows with the most retransmissions (copies removed), most first.
     public var flows: [FlowSummary] = []
 

@@ -94,6 +94,7 @@ public struct CaptureAnalysis {
         summary.copyInterfaces = detector.copyInterfaces
         summary.addressRewrites = detector.addressRewrites
         summary.retiredConversations = keepCopies ? wireshark.retired : real.retired
+        summary.evictedConversations = max(wireshark.evicted, real.evicted)
         summary.conversations = keepCopies ? wireshark.conversationCount : real.conversationCount
         var flows = keepCopies ? wireshark.allFlowStats() : real.allFlowStats()
         flows.sort { ($0.retransmissions, $0.resets, $0.flow) > ($1.retransmissions, $1.resets, $1.flow) }

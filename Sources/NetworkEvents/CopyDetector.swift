@@ -65,7 +65,14 @@ public struct CopyDetector {
     public mutating func push(_ s: TCPSegment, into out: inout [Decision]) {
         release(before: s.time &- windowNanos, into: &out)
         let key = ConversationKey(s)
-        if firstSeen[key] == nil { seenCounter += 1 }
+        if firstSeen[key] == nil {
+            seenCounter += 1
+            // bounded like the analyzers: forget the least recently seen fifth
+            if firstSeen.count >= 100_000 {
+                let old = firstSeen.sorted { $0.value.last < $1.value.last }.prefix(firstSeen.count / 5).map(\.key)
+                for k in old { firstSeen[k] = nil }
+            }
+        }
         firstSeen[key, default: (seenCounter, s.time)].last = s.time
         if let abs = open[s.fingerprint] {
             let i = abs - base

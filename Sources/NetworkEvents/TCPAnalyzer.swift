@@ -134,6 +134,10 @@ public struct TCPAnalyzer {
     private var conversations: [ConversationKey: Conversation] = [:]
     public private(set) var conversationCount = 0
     public private(set) var retired = 0
+    /// At most this many live conversations; beyond it the least recently seen fifth is retired
+    /// early (counted in `evicted`), so memory stays bounded with 10⁶ concurrent flows.
+    public var maxLive = 100_000
+    public private(set) var evicted = 0
     /// Keep per-flow statistics (the real view does; the Wireshark view need not).
     public var keepStats = false
     /// Statistics of retired conversations that had something worth reporting.
@@ -162,6 +166,7 @@ public struct TCPAnalyzer {
                 }
             }
         } else {
+            if conversations.count >= maxLive { evictOldest() }
             conv = Conversation(addr1: p.src, port1: p.srcPort, description: keepStats ? p.flowDescription : "")
             conv.firstSeen = p.time
             conversations[key] = conv
@@ -324,6 +329,14 @@ public struct TCPAnalyzer {
             if p.isRST { conv.stats.resets += 1 }
         }
         return result
+    }
+
+    private mutating func evictOldest() {
+        let order = conversations.map { ($0.key, $0.value.lastSeen) }.sorted { $0.1 < $1.1 }
+        for (k, _) in order.prefix(max(conversations.count / 5, 1)) {
+            if let c = conversations.removeValue(forKey: k) { retireStats(c) }
+            evicted += 1
+        }
     }
 
     private mutating func retireStats(_ c: Conversation) {

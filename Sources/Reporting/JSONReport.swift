@@ -97,6 +97,7 @@ public enum JSONReport {
             ("truncated_at", .opt(c.truncatedAt)),
             ("conversations", .int(c.conversations)),
             ("retired_conversations", .int(c.retiredConversations)),
+            ("evicted_conversations", .int(c.evictedConversations)),
             ("flows", .array(c.flows.map(flow))),
         ])
     }

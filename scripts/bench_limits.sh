@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Memory bounds (issue 7). Not a test: prints peak RSS of runs made in this invocation.
+#   - a capture with FLOWS (default 1 000 000) connections open at once vs the same number of
+#     packets in 1 000 connections;
+#   - a binary journal of ENTRIES (default 10 000 000) vs one of 1 000 000 entries
+#     (needs systemd-journal-remote; skipped with a message without it).
+# Usage: scripts/bench_limits.sh [FLOWS] [ENTRIES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FLOWS=${1:-1000000}
+ENTRIES=${2:-10000000}
+W=$(mktemp -d /tmp/nodesleuth-limits.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+swift build -c release >&2
+BIN=.build/release/nodesleuth
+rss() { /usr/bin/time -f "%M %e" -o "$W/t" "$@" > "$W/out.json" 2>/dev/null || true; read -r kb s < "$W/t"; echo "$((kb / 1024)) MB peak RSS, $s s"; }
+python3 scripts/bench/gen_many_flows.py "$W/many.pcap" "$FLOWS" "$FLOWS"
+python3 scripts/bench/gen_many_flows.py "$W/few.pcap" "$FLOWS" 1000
+echo "capture, $FLOWS packets in 1000 connections:     $(rss "$BIN" retrans "$W/few.pcap" --format json)"
+echo "capture, $FLOWS packets in $FLOWS connections: $(rss "$BIN" retrans "$W/many.pcap" --format json)"
+python3 -c "import json;c=json.load(open('$W/out.json'))['captures'][0];print('   conversations', c['conversations'], 'evicted early', c['evicted_conversations'])"
+if [ -x /lib/systemd/systemd-journal-remote ]; then
+  for n in 1000000 "$ENTRIES"; do
+    mkdir -p "$W/j$n"
+    python3 scripts/bench/gen_big_journal.py "$n" | /lib/systemd/systemd-journal-remote -o "$W/j$n/system.journal" - 2>/dev/null
+    echo "journal, $n entries ($(du -sm "$W/j$n" | cut -f1) MB in $(ls "$W/j$n" | wc -l) files): $(rss "$BIN" oom "$W/j$n" --format json)"
+    rm -rf "$W/j$n"
+  done
+else
+  echo "journal: skipped (needs systemd-journal-remote)"
+fi
