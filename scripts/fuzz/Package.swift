@@ -10,8 +10,8 @@ let targets = ["FuzzPacketDecoder", "FuzzTCPAnalyzer", "FuzzPcapng", "FuzzJourna
 let package = Package(
     name: "nodesleuth-fuzz",
     dependencies: [.package(path: "../..")],
-    targets: targets.map {
-        .executableTarget(name: $0, dependencies: [.product(name: "NodeSleuthParsers", package: "main")], path: "Sources/\($0)")
+    targets: [.target(name: "FuzzSupport", path: "Sources/FuzzSupport")] + targets.map {
+        .executableTarget(name: $0, dependencies: ["FuzzSupport", .product(name: "NodeSleuthParsers", package: "main")], path: "Sources/\($0)")
     },
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import FuzzSupport
 import Foundation
 import KernelEvents
 import ForensicModel
@@ -23,15 +24,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links executables with `--defsym main=FuzzLogText_main`; this entry point hands over to
-// libFuzzer's driver (so libFuzzer's own main is not needed).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
 
 @_cdecl("FuzzLogText_main")
 func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var c = argc
-    var v = argv
-    return LLVMFuzzerRunDriver(&c, &v) { fuzz($0, $1) }
+    runFuzzer(argc, argv) { fuzz($0, $1) }
 }
