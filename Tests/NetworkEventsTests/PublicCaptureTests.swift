@@ -21,12 +21,7 @@ struct PublicCaptureTests {
         let (analysis, report, warnings) = CaptureIngest.read(path: PublicCaptures.dir.appendingPathComponent(file).path,
                                                              options: .init(keepCopies: true, recordFrames: true))
         let a = try #require(analysis, "\(report.detail) \(warnings.map(\.message))")
-        var mismatches: [String] = []
-        for frame in Set(expected.keys).union(a.wiresharkFrames.keys).sorted() {
-            let mine = Set(a.wiresharkFrames[frame]?.flags.names ?? [])
-            let theirs = expected[frame] ?? []
-            if mine != theirs { mismatches.append("frame \(frame): tshark \(theirs.sorted()) nodesleuth \(mine.sorted())") }
-        }
+        let mismatches = flagMismatches(expected, a)
         #expect(mismatches.isEmpty, "\(file): \(mismatches.count) frames differ: \(mismatches.prefix(8))")
     }
 }

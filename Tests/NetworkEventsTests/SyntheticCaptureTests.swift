@@ -15,6 +15,17 @@ enum Shared {
 
 struct TruthRow { var label: String; var copy: Int }
 
+/// Frames whose Wireshark-view flags differ from tshark's, described.
+func flagMismatches(_ expected: [Int: Set<String>], _ a: CaptureAnalysis) -> [String] {
+    var out: [String] = []
+    for frame in Set(expected.keys).union(a.wiresharkFrames.keys).sorted() {
+        let mine = Set(a.wiresharkFrames[frame]?.flags.names ?? [])
+        let theirs = expected[frame] ?? []
+        if mine != theirs { out.append("frame \(frame): tshark \(theirs.sorted()) nodesleuth \(mine.sorted())") }
+    }
+    return out
+}
+
 func readTruth(_ url: URL) throws -> [Int: TruthRow] {
     var out: [Int: TruthRow] = [:]
     for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst() {
@@ -67,12 +78,7 @@ struct SyntheticCaptureTests {
         let expected = try readTsharkFlags(dir.appendingPathComponent(file + ".tshark.csv"))
         let (analysis, _, _) = CaptureIngest.read(path: dir.appendingPathComponent(file).path, options: .init(recordFrames: true))
         let a = try #require(analysis)
-        var mismatches: [String] = []
-        for frame in Set(expected.keys).union(a.wiresharkFrames.keys).sorted() {
-            let mine = Set(a.wiresharkFrames[frame]?.flags.names ?? [])
-            let theirs = expected[frame] ?? []
-            if mine != theirs { mismatches.append("frame \(frame): tshark \(theirs.sorted()) nodesleuth \(mine.sorted())") }
-        }
+        let mismatches = flagMismatches(expected, a)
         #expect(mismatches.isEmpty, "\(mismatches.count) frames differ: \(mismatches.prefix(10))")
     }
 }
