@@ -208,6 +208,9 @@ public enum Correlator {
             if let t = d.time { nic.windows.append(.init(start: t - 5, end: t, weight: 1, evidence: ev)) } else { nic.unplaced.append(ev) }
         }
         nic.headline = "\(downs.count) link-down and \(dogs.count) transmit-timeout message(s)"
+        for c in r.counters where c.name.hasPrefix("ethtool_drops_") && c.value > 0 {
+            nic.support.append(Evidence("ethtool -S \(c.name.dropFirst("ethtool_drops_".count)): \(Int(c.value)) drop/miss/error counts since boot", source: c.source.description))
+        }
         if let d = counter("softnet_dropped"), d.value > 0 {
             nic.support.append(Evidence("softnet_stat: \(Int(d.value)) packets dropped by the kernel's backlog since boot", source: d.source.description))
         }

@@ -201,6 +201,9 @@ public struct Ingestor {
             case "nstat": facts = CounterFiles.nstat(text); haveNstat = !facts.isEmpty
             case "netstat-s": if !haveNstat { facts = CounterFiles.netstatS(text) }
             case "softnet": facts = CounterFiles.softnet(text)
+            case "ethtool":
+                let dev = (p as NSString).lastPathComponent.replacingOccurrences(of: "ethtool_-S_", with: "")
+                facts = [("ethtool_drops_" + dev, CounterFiles.ethtool(text))]
             default: if let v = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) { facts = [("nf_" + kind, v)] }
             }
             result.counters += facts.map { CounterFact(name: $0.0, value: $0.1, source: Provenance(path: p)) }
@@ -321,6 +324,9 @@ public struct Ingestor {
                             ("proc/net/softnet_stat", "softnet"), ("proc/sys/net/netfilter/nf_conntrack_count", "conntrack_count"),
                             ("proc/sys/net/netfilter/nf_conntrack_max", "conntrack_max")] {
             if let p = tree.resolve(rel) { found.counters.append((tree.display(p), kind)) }
+        }
+        for name in tree.list("sos_commands/networking") where name.hasPrefix("ethtool_-S_") {
+            if let p = tree.resolve("sos_commands/networking/" + name) { found.counters.append((tree.display(p), "ethtool")) }
         }
         for name in tree.list("proc") where name.allSatisfy(\.isNumber) {
             if let st = tree.resolve("proc/\(name)/status") {

@@ -79,6 +79,19 @@ public enum CounterFiles {
         return out
     }
 
+    /// `ethtool -S <dev>`: the sum of the counters whose names say drop, miss, discard, fifo or
+    /// error (driver names differ: rx_dropped, rx_missed_errors, rx_fifo_errors, tx_timeout_count…).
+    public static func ethtool(_ text: String) -> Double {
+        var sum = 0.0
+        for l in text.split(separator: "\n") {
+            let parts = l.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let v = Double(parts[1].trimmingCharacters(in: .whitespaces)) else { continue }
+            let name = parts[0].lowercased()
+            if ["drop", "miss", "discard", "fifo", "error", "timeout"].contains(where: { name.contains($0) }) { sum += v }
+        }
+        return sum
+    }
+
     /// `/proc/net/softnet_stat`: hex columns per CPU: processed, dropped, time_squeeze. Returns the sums.
     public static func softnet(_ text: String) -> [(String, Double)] {
         var dropped = 0.0, squeezed = 0.0

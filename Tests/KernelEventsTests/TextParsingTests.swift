@@ -113,3 +113,37 @@ struct PsListingTests {
         #expect(a.count == 1 && a[0].threads == 2)
     }
 }
+
+@Suite("Node events and counters")
+struct NodeEventTests {
+    func line(_ m: String) -> KernelLine { KernelLine(message: m, kernelMicros: 1_000_000, utc: Timestamp(nanos: 1_000_000_000_000), sourceKind: .dmesg, provenance: Provenance(path: "d", line: 1)) }
+
+    @Test("kernel lines of each node event kind", arguments: [
+        ("watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [java:4242]", NodeEvent.Kind.softLockup, 22.0, "CPU#3"),
+        ("INFO: task kworker/u8:2:123 blocked for more than 120 seconds.", .hungTask, 120.0, "kworker/u8:2:123"),
+        ("rcu: INFO: rcu_sched self-detected stall on CPU", .rcuStall, 21.0, nil),
+        ("nf_conntrack: nf_conntrack: table full, dropping packet", .conntrackFull, 0.0, nil),
+        ("e1000e 0000:00:19.0 eth0: NIC Link is Down", .linkDown, 0.0, "eth0"),
+        ("NETDEV WATCHDOG: eth0 (e1000e): transmit queue 0 timed out", .netdevWatchdog, 0.0, "eth0"),
+        ("java: page allocation failure: order:4, mode:0x40cc0", .pageAllocationFailure, 0.0, "java"),
+        ("TCP: out of memory -- consider tuning tcp_mem", .tcpOutOfMemory, 0.0, nil),
+        ("TCP: request_sock_TCP: Possible SYN flooding on port 8080. Sending cookies.", .synFlood, 0.0, "port 8080"),
+    ] as [(String, NodeEvent.Kind, Double, String?)])
+    func kinds(message: String, kind: NodeEvent.Kind, lasted: Double, subject: String?) throws {
+        let e = try #require(NodeEventExtractor.classify(line(message)))
+        #expect(e.kind == kind)
+        #expect(e.lastedBefore == lasted)
+        #expect(e.subject == subject)
+    }
+
+    @Test("an ordinary line is no event")
+    func none() { #expect(NodeEventExtractor.classify(line("EXT4-fs (vda1): mounted filesystem")) == nil) }
+
+    @Test("counter files")
+    func counters() {
+        #expect(CounterFiles.nstat("#kernel\nTcpExtListenOverflows           12                 0.0\nTcpExtOther 5 0\n").map(\.1) == [12])
+        #expect(CounterFiles.netstatS("    7 times the listen queue of a socket overflowed\n    3 SYNs to LISTEN sockets dropped\n").map(\.1) == [7, 3])
+        #expect(CounterFiles.softnet("0000abcd 00000002 00000010 0 0\n0000abcd 00000001 00000000 0 0\n").map(\.1) == [3, 16])
+        #expect(CounterFiles.ethtool("NIC statistics:\n     rx_packets: 100\n     rx_dropped: 4\n     rx_missed_errors: 2\n") == 6)
+    }
+}
