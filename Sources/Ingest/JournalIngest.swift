@@ -218,7 +218,7 @@ enum TextLogIngest {
                     guard !raw.isEmpty else { return }
                     total += 1
                     // Only candidate lines are decoded (the message is inside the line's bytes).
-                    guard gate.passPeek(raw) || podNeedle.matches(raw) else { return }
+                    guard gate.pass(raw) || podNeedle.matches(raw) else { return }  // the whole JSON line holds the message
                     guard let e = JournalJSONFormat.entry(raw) else { unparsed += 1; firstUnparsed = firstUnparsed ?? n; return }
                     addEntry(e, Provenance(path: path, line: n), gated: true)
                 }

@@ -60,11 +60,6 @@ public struct OOMLineGate: Sendable {
 
     public init() {}
 
-    /// For formats where the line holds more than the message (JSON): same decision, but the
-    /// record body is only advanced by lines that are kernel lines when decoded (approximation:
-    /// any line while a record is open).
-    public mutating func passPeek(_ line: UnsafeRawBufferPointer) -> Bool { pass(line) }
-
     public mutating func pass(_ line: UnsafeRawBufferPointer) -> Bool {
         if bodyLeft > 0 {
             bodyLeft -= 1
