@@ -1,3 +1,4 @@
+import Foundation
 import ForensicModel
 import KernelEvents
 
@@ -56,21 +57,19 @@ enum ThreadCounts {
                 kills[i].victimThreadsSource = "ps: same pid (\(file):\(p.line))"
                 continue
             }
-            // 2. The same comm in the same container (the victim was a child; the container lives on).
-            if let cid = k.containerID {
-                let cands = processes.filter { $0.0.comm == comm && ($0.0.cgroup.flatMap(CgroupPath.containerID) == cid) }
+            // 2. The same comm in the same container (the victim was a child; the container lives
+            //    on), 3. the restarted instance in the same pod (a new container), same comm.
+            let places: [(String?, (String) -> String?, String)] = [
+                (k.containerID, CgroupPath.containerID, "estimate: %@ in the same container, listed by ps after the kill"),
+                (k.podUID, CgroupPath.podUID, "estimate: restarted %@ in the same pod, listed by ps after the kill"),
+            ]
+            for (want, key, phrase) in places {
+                guard let want else { continue }
+                let cands = processes.filter { $0.0.comm == comm && $0.0.cgroup.flatMap(key) == want }
                 if let (p, file) = cands.max(by: { $0.0.threads < $1.0.threads }) {
                     kills[i].victimThreads = p.threads
-                    kills[i].victimThreadsSource = "estimate: \(comm) pid \(p.pid) in the same container, listed by ps after the kill (\(file):\(p.line))"
-                    continue
-                }
-            }
-            // 3. The restarted instance in the same pod (a new container), same comm.
-            if let pod = k.podUID {
-                let cands = processes.filter { $0.0.comm == comm && ($0.0.cgroup.flatMap(CgroupPath.podUID) == pod) }
-                if let (p, file) = cands.max(by: { $0.0.threads < $1.0.threads }) {
-                    kills[i].victimThreads = p.threads
-                    kills[i].victimThreadsSource = "estimate: restarted \(comm) pid \(p.pid) in the same pod, listed by ps after the kill (\(file):\(p.line))"
+                    kills[i].victimThreadsSource = phrase.replacingOccurrences(of: "%@", with: "\(comm) pid \(p.pid)") + " (\(file):\(p.line))"
+                    break
                 }
             }
         }

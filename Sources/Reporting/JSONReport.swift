@@ -4,36 +4,28 @@ import ForensicModel
 public enum JSONReport {
     public static let toolName = "nodesleuth"
 
+    /// tool + inputs + `middle` + warnings: the frame every output shares.
+    static func envelope(_ r: AnalysisResult, version: String, _ middle: [(String, JSON)]) -> JSON {
+        .object([("tool", .object([("name", .string(toolName)), ("version", .string(version))])),
+                 ("inputs", .array(r.inputs.map(input)))] + middle + [("warnings", .array(r.warnings.map(warning)))])
+    }
+
     public static func analyze(_ r: AnalysisResult, version: String) -> JSON {
-        .object([
-            ("tool", .object([("name", .string(toolName)), ("version", .string(version))])),
-            ("inputs", .array(r.inputs.map(input))),
+        envelope(r, version: version, [
             ("clock_notes", .array(r.clockNotes.map(JSON.string))),
             ("oom_kills", .array(r.oomKills.map(oom))),
             ("captures", .array(r.captures.map(capture))),
             ("bursts", .array(r.bursts.map(burst))),
             ("hypotheses", .array(r.hypotheses.map(hypothesis))),
-            ("warnings", .array(r.warnings.map(warning))),
         ])
     }
 
     public static func oomOnly(_ r: AnalysisResult, version: String) -> JSON {
-        .object([
-            ("tool", .object([("name", .string(toolName)), ("version", .string(version))])),
-            ("inputs", .array(r.inputs.map(input))),
-            ("oom_kills", .array(r.oomKills.map(oom))),
-            ("warnings", .array(r.warnings.map(warning))),
-        ])
+        envelope(r, version: version, [("oom_kills", .array(r.oomKills.map(oom)))])
     }
 
     public static func retrans(_ r: AnalysisResult, version: String) -> JSON {
-        .object([
-            ("tool", .object([("name", .string(toolName)), ("version", .string(version))])),
-            ("inputs", .array(r.inputs.map(input))),
-            ("captures", .array(r.captures.map(capture))),
-            ("events", .array(r.retransmissions.map(event))),
-            ("warnings", .array(r.warnings.map(warning))),
-        ])
+        envelope(r, version: version, [("captures", .array(r.captures.map(capture))), ("events", .array(r.retransmissions.map(event)))])
     }
 
     static func input(_ i: InputReport) -> JSON {
