@@ -19,24 +19,35 @@ BIN=.build/release/nodesleuth
 gcc -O2 -o "$W/bare_journal" scripts/bench/bare_journal_loop.c $(pkg-config --cflags --libs libsystemd)
 gcc -O2 -o "$W/bare_text" scripts/bench/bare_text_loop.c
 
+# measure KIND COUNT BARE_SECONDS INPUT: times `nodesleuth oom INPUT` (whole process) and prints it
+# beside the bare loop's figures. COUNT is entries (journal) or bytes (text).
+measure() {
+  local kind=$1 n=$2 bare=$3 input=$4 t0 t1 kills
+  t0=$(date +%s.%N)
+  /usr/bin/time -f "%M" -o "$W/rss" "$BIN" oom "$input" --format json > "$W/oom.json"
+  t1=$(date +%s.%N)
+  kills=$(python3 -c "import json;print(len(json.load(open('$W/oom.json'))['oom_kills']))")
+  python3 - "$kind" "$n" "$bare" "$t0" "$t1" "$(cat "$W/rss")" "$kills" <<'PY'
+import sys
+kind, n, bare, t0, t1, rss, kills = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+nt = t1 - t0
+if kind == "journal":
+    print(f"journal: bare sd-journal loop   {n:>9} entries  {bare:7.3f} s  {n/bare/1e6:6.2f} M entries/s")
+    print(f"journal: nodesleuth oom (whole) {n:>9} entries  {nt:7.3f} s  {n/nt/1e6:6.2f} M entries/s", end="")
+else:
+    print(f"text:    bare read+memchr loop  {n/1e6:9.0f} MB  {bare:7.3f} s  {n/bare/1e6:7.0f} MB/s")
+    print(f"text:    nodesleuth oom (whole) {n/1e6:9.0f} MB  {nt:7.3f} s  {n/nt/1e6:7.0f} MB/s", end="")
+print(f"  = {bare/nt*100:5.1f} % of the bare loop; {kills} OOM kills; peak RSS {rss/1024:.0f} MB")
+PY
+}
+
 echo "== binary journal: $N entries" >&2
 mkdir -p "$W/j"
 python3 scripts/bench/gen_big_journal.py "$N" | /lib/systemd/systemd-journal-remote -o "$W/j/system.journal" - 2>/dev/null
 FILES=$(ls "$W"/j/*.journal)
 cat $FILES > /dev/null   # warm the page cache for both runs
 read -r bn bt < <("$W/bare_journal" $FILES)
-t0=$(date +%s.%N)
-/usr/bin/time -f "%M" -o "$W/rss" "$BIN" oom "$W/j" --format json > "$W/oom.json"
-t1=$(date +%s.%N)
-kills=$(python3 -c "import json;print(len(json.load(open('$W/oom.json'))['oom_kills']))")
-python3 - "$bn" "$bt" "$t0" "$t1" "$(cat "$W/rss")" "$kills" <<'PY'
-import sys
-bn, bt, t0, t1, rss, kills = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-nt = t1 - t0
-print(f"journal: bare sd-journal loop   {bn:>9} entries  {bt:7.3f} s  {bn/bt/1e6:6.2f} M entries/s")
-print(f"journal: nodesleuth oom (whole) {bn:>9} entries  {nt:7.3f} s  {bn/nt/1e6:6.2f} M entries/s"
-      f"  = {bt/nt*100:5.1f} % of the bare loop; {kills} OOM kills; peak RSS {rss/1024:.0f} MB")
-PY
+measure journal "$bn" "$bt" "$W/j"
 
 echo "== text log: ~$S MB of journalctl short" >&2
 python3 - "$S" "$W/big.log" <<'PY'
@@ -54,15 +65,4 @@ with open(path, "w") as f:
 PY
 cat "$W/big.log" > /dev/null
 read -r tb tt < <("$W/bare_text" "$W/big.log")
-t0=$(date +%s.%N)
-/usr/bin/time -f "%M" -o "$W/rss" "$BIN" oom "$W/big.log" --format json > "$W/oom2.json"
-t1=$(date +%s.%N)
-kills=$(python3 -c "import json;print(len(json.load(open('$W/oom2.json'))['oom_kills']))")
-python3 - "$tb" "$tt" "$t0" "$t1" "$(cat "$W/rss")" "$kills" <<'PY'
-import sys
-tb, tt, t0, t1, rss, kills = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-nt = t1 - t0
-print(f"text:    bare read+memchr loop  {tb/1e6:9.0f} MB  {tt:7.3f} s  {tb/tt/1e6:7.0f} MB/s")
-print(f"text:    nodesleuth oom (whole) {tb/1e6:9.0f} MB  {nt:7.3f} s  {tb/nt/1e6:7.0f} MB/s"
-      f"  = {tt/nt*100:5.1f} % of the bare loop; {kills} OOM kills; peak RSS {rss/1024:.0f} MB")
-PY
+measure text "$tb" "$tt" "$W/big.log"

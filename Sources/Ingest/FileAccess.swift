@@ -67,19 +67,21 @@ func readBytes(_ path: String) -> Result<Data, Warning> {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return .failure(Warning(source: Provenance(path: path), message: "cannot be read (\(String(cString: strerror(errno))))")) }
     defer { close(fd) }
-    var out = [UInt8]()
-    out.reserveCapacity(Int(max(st.st_size, 0)))
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    // Read straight into a buffer of the file's size (one copy); grow only if the file grew.
+    var out = Data(count: Int(max(st.st_size, 0)))
+    var filled = 0
     while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if filled == out.count { out.count += 1 << 20 }
+        let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
         if n < 0 {
             if errno == EINTR { continue }
-            return .failure(Warning(source: Provenance(path: path, byteOffset: Int64(out.count)), message: "read error at byte \(out.count): \(String(cString: strerror(errno)))"))
+            return .failure(Warning(source: Provenance(path: path, byteOffset: Int64(filled)), message: "read error at byte \(filled): \(String(cString: strerror(errno)))"))
         }
         if n == 0 { break }
-        out.append(contentsOf: chunk[0..<n])
+        filled += n
     }
-    return .success(Data(out))
+    out.count = filled
+    return .success(out)
 }
 
 /// Reads a text file, replacing invalid UTF-8; a warning naming the file when it cannot be read.

@@ -223,13 +223,18 @@ enum TextLogIngest {
                     addEntry(e, Provenance(path: path, line: n), gated: true)
                 }
             case .dmesg, .journalText, .syslog:
-                LineScanner.forEachLine(buf) { n, _, raw in
+                // Where the needles are, found by one scan of the whole buffer per needle.
+                let hits = NeedleFilter.oom.hits(in: buf)
+                var h = 0
+                LineScanner.forEachLine(buf) { n, offset, raw in
+                    while h < hits.count && hits[h] < offset { h += 1 }
+                    let candidate = h < hits.count && hits[h] < offset + raw.count
                     guard let c = raw.first else { return }
                     if c == 0x20 || c == 0x09 { return } // continuation of a multi-line message
                     if raw.starts(with: "-- ".utf8) { metaLines += 1; return }
                     total += 1
-                    let isPod = format != .dmesg && podNeedle.matches(raw)
-                    guard gate.pass(raw) || isPod else { return }
+                    let isPod = candidate && format != .dmesg && podNeedle.matches(raw)
+                    guard gate.pass(raw, candidate: candidate) || isPod else { return }
                     let line = Substring(String(bytes: raw))
                     if format == .dmesg {
                         if let (micros, msg) = LogText.parseDmesg(line) {

@@ -13,6 +13,25 @@ public struct NeedleFilter: Sendable {
     /// Lines that can be part of an OOM record (outside the record's body), or name a pod.
     public static let oom = NeedleFilter(["oom", "Kill", "Out of memory", "Task in ", "podUID="] + NodeEventExtractor.needles)
 
+    /// Start offsets of every needle occurrence in a whole buffer, sorted: one SIMD memmem scan per
+    /// needle instead of one call per needle per line (big text logs).
+    public func hits(in buf: UnsafeRawBufferPointer) -> [Int] {
+        guard let base = buf.baseAddress else { return [] }
+        var out: [Int] = []
+        for n in needles {
+            n.withUnsafeBytes { nb in
+                var off = 0
+                while off < buf.count, let p = ns_memmem(base + off, buf.count - off, nb.baseAddress!, nb.count) {
+                    let at = UnsafeRawPointer(p) - base
+                    out.append(at)
+                    off = at + 1
+                }
+            }
+        }
+        out.sort()
+        return out
+    }
+
     @inline(__always) public func matches(_ line: UnsafeRawBufferPointer) -> Bool {
         guard let base = line.baseAddress, line.count > 0 else { return false }
         for n in needles {
@@ -61,12 +80,17 @@ public struct OOMLineGate: Sendable {
     public init() {}
 
     public mutating func pass(_ line: UnsafeRawBufferPointer) -> Bool {
+        pass(line, candidate: bodyLeft > 0 || NeedleFilter.oom.matches(line))
+    }
+
+    /// The same, when the caller already knows whether the line holds a needle (`NeedleFilter.hits`).
+    public mutating func pass(_ line: UnsafeRawBufferPointer, candidate: Bool) -> Bool {
         if bodyLeft > 0 {
             bodyLeft -= 1
             if Self.killed.matches(line) { bodyLeft = 0 }
             return true
         }
-        guard NeedleFilter.oom.matches(line) else { return false }
+        guard candidate else { return false }
         if Self.invoked.matches(line) { bodyLeft = maxBody }
         return true
     }
