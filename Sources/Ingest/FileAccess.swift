@@ -93,7 +93,7 @@ func readText(_ path: String) -> Result<String, Warning> {
 func lines(of text: String) -> [(Int, Substring)] {
     var out: [(Int, Substring)] = []
     var n = 0
-    for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    for l in text.splitBytes(separator: "\n", omittingEmptySubsequences: false) {
         n += 1
         out.append((n, l.hasSuffix("\r") ? l.dropLast() : l))
     }

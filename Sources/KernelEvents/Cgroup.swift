@@ -6,19 +6,19 @@ import Foundation
 /// (also `docker-<id>.scope`, `crio-<id>.scope`).
 public enum CgroupPath {
     public static func podUID(_ path: String) -> String? {
-        for component in path.split(separator: "/") {
-            guard let r = component.range(of: "pod", options: .backwards) else { continue }
+        for component in path.splitBytes(separator: "/") {
+            guard let r = component.find("pod", last: true) else { continue }
             var cand = component[r.upperBound...]
             if cand.hasSuffix(".slice") { cand = cand.dropLast(6) }
             let uid = String(cand.map { $0 == "_" ? "-" : $0 }).lowercased()
-            let parts = uid.split(separator: "-", omittingEmptySubsequences: false)
+            let parts = uid.splitBytes(separator: "-", omittingEmptySubsequences: false)
             if parts.map(\.count) == [8, 4, 4, 4, 12], uid.allSatisfy({ $0.isHexDigit || $0 == "-" }) { return uid }
         }
         return nil
     }
 
     public static func containerID(_ path: String) -> String? {
-        guard let last = path.split(separator: "/").last else { return nil }
+        guard let last = path.splitBytes(separator: "/").last else { return nil }
         var name = Substring(last)
         if name.hasSuffix(".scope") { name = name.dropLast(6) }
         for prefix in ["cri-containerd-", "docker-", "crio-conmon-", "crio-", "containerd-", "libpod-"] where name.hasPrefix(prefix) {

@@ -131,11 +131,11 @@ public enum JournalJSONFormat {
 public enum JournalVerboseFormat {
     /// If `line` is an entry header, the cursor fields it carries.
     public static func header(_ line: Substring) -> JournalEntryFields? {
-        guard let open = line.range(of: " [s="), line.hasSuffix("]") else { return nil }
+        guard let open = line.find(" [s="), line.hasSuffix("]") else { return nil }
         let cursor = line[line.index(open.lowerBound, offsetBy: 2)..<line.index(before: line.endIndex)]
         var e = JournalEntryFields()
         e.cursor = String(cursor)
-        for part in cursor.split(separator: ";") {
+        for part in cursor.splitBytes(separator: ";") {
             if part.hasPrefix("b=") { e.bootID = String(part.dropFirst(2)) }
             if part.hasPrefix("m="), let v = Int64(part.dropFirst(2), radix: 16) { e.monotonic = v }
             if part.hasPrefix("t="), let v = Int64(part.dropFirst(2), radix: 16) { e.realtime = v }

@@ -13,7 +13,7 @@ public enum KubeletNames {
         guard let u = m.after("podUID=") else { return nil }
         let raw = u.first == "\"" ? u.dropFirst() : u
         let uid = String(raw.prefix(36)).lowercased()
-        guard uid.count == 36, uid.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12] else { return nil }
+        guard uid.count == 36, uid.splitBytes(separator: "-").map(\.count) == [8, 4, 4, 4, 12] else { return nil }
         return Names(podUID: uid, pod: quoted(after: " pod=", in: m), container: quoted(after: "containerName=", in: m))
     }
 

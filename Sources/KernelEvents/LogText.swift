@@ -52,7 +52,7 @@ public enum LogText {
         var s = line
         if s.first == "<", let close = s.firstIndex(of: ">"), s.distance(from: s.startIndex, to: close) <= 4 {
             s = s[s.index(after: close)...]
-        } else if let r = s.range(of: ": ["), s.distance(from: s.startIndex, to: r.lowerBound) <= 16, s[..<r.lowerBound].contains(":") {
+        } else if let r = s.find(": ["), s.distance(from: s.startIndex, to: r.lowerBound) <= 16, s[..<r.lowerBound].has(":") {
             s = s[s.index(before: r.upperBound)...]
         }
         guard let (micros, rest) = parsePrintkStamp(s) else { return nil }
@@ -64,7 +64,7 @@ public enum LogText {
     /// time is the collecting host's local time, computed by dmesg as now − uptime + stamp.
     public static func parseDmesgWall(_ line: Substring, clock: LocalClock) -> (utc: Timestamp?, message: Substring)? {
         guard line.first == "[", let close = line.firstIndex(of: "]") else { return nil }
-        let tokens = line[line.index(after: line.startIndex)..<close].split(separator: " ")
+        let tokens = line[line.index(after: line.startIndex)..<close].splitBytes(separator: " ")
         guard tokens.count == 5 else { return nil }
         var month = CivilTime.month(named: tokens[1].prefix(3))
         if month == nil {
@@ -81,8 +81,8 @@ public enum LogText {
     /// A point in time as a user writes it: ISO 8601 with an offset or `Z` (`2024-03-05T01:51:40.5Z`),
     /// or seconds since the epoch (`1709603500.25`).
     public static func parseTimestamp(_ text: Substring) -> Timestamp? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if let d = Double(t), !t.contains("-") { return Timestamp(seconds: d) }
+        let t = text.trimmedSpaces()
+        if let d = Double(t), !t.has("-") { return Timestamp(seconds: d) }
         guard let (ts, rest) = parseISO(Substring(t)), rest.isEmpty else { return nil }
         return ts
     }
@@ -117,11 +117,11 @@ public enum LogText {
         guard r.hasPrefix("1 ") else { return nil }
         r = r.dropFirst(2)
         guard let (ts, afterTS) = parseISO(r) else { return nil }
-        let parts = afterTS.dropFirst().split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
+        let parts = afterTS.dropFirst().splitBytes(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5 else { return nil }
         var msg = parts[4]
         if msg.hasPrefix("- ") { msg = msg.dropFirst(2) } else if msg.hasPrefix("[") {
-            guard let end = msg.range(of: "] ") else { return nil }
+            guard let end = msg.find("] ") else { return nil }
             msg = msg[end.upperBound...]
         } else if msg == "-" { msg = "" }
         if msg.first == " " { msg = msg.dropFirst() }
@@ -180,15 +180,15 @@ public enum LogText {
 
         // " host ident[pid]: message" or " ident: message" (no hostname)
         rest = rest.trimmingLeadingSpaces()
-        guard let colon = rest.range(of: ": ") ?? (rest.hasSuffix(":") ? rest.index(before: rest.endIndex)..<rest.endIndex : nil) else { return nil }
+        guard let colon = rest.find(": ") ?? (rest.hasSuffix(":") ? rest.index(before: rest.endIndex)..<rest.endIndex : nil) else { return nil }
         let head = rest[..<colon.lowerBound]
         var message = rest[colon.upperBound...]
-        let parts = head.split(separator: " ", maxSplits: 1)
+        let parts = head.splitBytes(separator: " ", maxSplits: 1)
         var host: Substring?
         var ident: Substring
         if parts.count == 2 { host = parts[0]; ident = parts[1] } else if parts.count == 1 { ident = parts[0] } else { return nil }
         // An identifier has no spaces: "[ 1.0] java invoked oom-killer: …" is dmesg, not short-monotonic.
-        if ident.contains(" ") { return nil }
+        if ident.has(" ") { return nil }
         if let br = ident.firstIndex(of: "[") { ident = ident[..<br] }
         if ident == "kernel", let (m, r) = parsePrintkStamp(message) {
             kernel = kernel ?? m

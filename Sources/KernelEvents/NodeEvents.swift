@@ -13,37 +13,37 @@ public enum NodeEventExtractor {
             NodeEvent(kind: kind, message: line.message, time: line.utc, kernelMicros: line.kernelMicros, lastedBefore: lasted, subject: subject, provenance: line.provenance)
         }
         // watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [java:4242]
-        if let r = m.range(of: "soft lockup - CPU#") {
+        if let r = m.find("soft lockup - CPU#") {
             let cpu = m[r.upperBound...].prefix { $0.isNumber }
             let secs = m.after("stuck for ").flatMap { $0.leadingInt()?.0 } ?? 20
             return make(.softLockup, lasted: Double(secs), subject: "CPU#\(cpu)")
         }
         // INFO: task kworker/u8:2:123 blocked for more than 120 seconds.
-        if m.contains(" blocked for more than "), let t = m.after("task ") {
+        if m.has(" blocked for more than "), let t = m.after("task ") {
             let name = t.prefix { $0 != " " }
             let secs = m.after("blocked for more than ").flatMap { $0.leadingInt()?.0 } ?? 120
             return make(.hungTask, lasted: Double(secs), subject: String(name))
         }
         // rcu: INFO: rcu_sched detected stalls on CPUs/tasks:  /  INFO: rcu_preempt self-detected stall on CPU
-        if (m.contains("rcu") && (m.contains("detected stalls") || m.contains("self-detected stall"))) {
+        if (m.has("rcu") && (m.has("detected stalls") || m.has("self-detected stall"))) {
             var secs = 21.0
             if let j = m.after("t="), let (jiffies, rest) = j.leadingInt(), rest.hasPrefix(" jiffies") { secs = Double(jiffies) / 1000 }
             return make(.rcuStall, lasted: secs)
         }
-        if m.contains("table full, dropping packet") { return make(.conntrackFull) }
+        if m.has("table full, dropping packet") { return make(.conntrackFull) }
         // e1000e 0000:00:19.0 eth0: NIC Link is Down / mlx5_core …: Link is Down / eth0: Link is Up at 1000 Mbps
-        if m.contains("Link is Down") || m.contains("Link is Up") {
-            let before = m[..<(m.range(of: "Link is")!.lowerBound)]
-            let iface = before.split(separator: " ").last(where: { $0.hasSuffix(":") }).map { String($0.dropLast()) }
-            return make(m.contains("Link is Down") ? .linkDown : .linkUp, subject: iface)
+        if m.has("Link is Down") || m.has("Link is Up") {
+            let before = m[..<(m.find("Link is")!.lowerBound)]
+            let iface = before.splitBytes(separator: " ").last(where: { $0.hasSuffix(":") }).map { String($0.dropLast()) }
+            return make(m.has("Link is Down") ? .linkDown : .linkUp, subject: iface)
         }
         // NETDEV WATCHDOG: eth0 (e1000e): transmit queue 0 timed out
-        if let w = m.after("NETDEV WATCHDOG: ") { return make(.netdevWatchdog, subject: w.split(separator: " ").first.map(String.init)) }
+        if let w = m.after("NETDEV WATCHDOG: ") { return make(.netdevWatchdog, subject: w.splitBytes(separator: " ").first.map(String.init)) }
         // java: page allocation failure: order:4, mode:0x40cc0(...)
-        if m.contains("page allocation failure") { return make(.pageAllocationFailure, subject: m.components(separatedBy: ":").first) }
-        if m.contains("TCP: out of memory") { return make(.tcpOutOfMemory) }
+        if m.has("page allocation failure") { return make(.pageAllocationFailure, subject: m.splitBytes(separator: ":", omittingEmptySubsequences: false).first.map(String.init)) }
+        if m.has("TCP: out of memory") { return make(.tcpOutOfMemory) }
         // TCP: request_sock_TCP: Possible SYN flooding on port 8080. Sending cookies.
-        if m.contains("SYN flooding on port") {
+        if m.has("SYN flooding on port") {
             let port = m.after("SYN flooding on port ").map { $0.prefix { $0.isNumber } }.map(String.init)
             return make(.synFlood, subject: port.map { "port \($0)" })
         }
@@ -58,8 +58,8 @@ public enum CounterFiles {
         let wanted: Set<String> = ["TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPBacklogDrop", "TcpRetransSegs",
                                    "TcpExtTCPTimeouts", "TcpExtTCPSynRetrans", "TcpOutSegs", "TcpExtTCPMemoryPressures"]
         var out: [(String, Double)] = []
-        for l in text.split(separator: "\n") {
-            let f = l.split(separator: " ", omittingEmptySubsequences: true)
+        for l in text.splitBytes(separator: "\n") {
+            let f = l.splitBytes(separator: " ", omittingEmptySubsequences: true)
             guard f.count >= 2, wanted.contains(String(f[0])), let v = Double(f[1]) else { continue }
             out.append((String(f[0]), v))
         }
@@ -69,12 +69,12 @@ public enum CounterFiles {
     /// `netstat -s` phrases: "12 times the listen queue of a socket overflowed", "N SYNs to LISTEN sockets dropped".
     public static func netstatS(_ text: String) -> [(String, Double)] {
         var out: [(String, Double)] = []
-        for l in text.split(separator: "\n") {
-            let t = l.trimmingCharacters(in: .whitespaces)
-            guard let n = Double(t.split(separator: " ").first ?? "") else { continue }
-            if t.contains("times the listen queue of a socket overflowed") { out.append(("TcpExtListenOverflows", n)) }
-            if t.contains("SYNs to LISTEN sockets dropped") { out.append(("TcpExtListenDrops", n)) }
-            if t.contains("segments retransmitted") || t.contains("segments retransmited") { out.append(("TcpRetransSegs", n)) }
+        for l in text.splitBytes(separator: "\n") {
+            let t = l.trimmedSpaces()
+            guard let n = Double(t.splitBytes(separator: " ").first ?? "") else { continue }
+            if t.has("times the listen queue of a socket overflowed") { out.append(("TcpExtListenOverflows", n)) }
+            if t.has("SYNs to LISTEN sockets dropped") { out.append(("TcpExtListenDrops", n)) }
+            if t.has("segments retransmitted") || t.has("segments retransmited") { out.append(("TcpRetransSegs", n)) }
         }
         return out
     }
@@ -83,11 +83,11 @@ public enum CounterFiles {
     /// error (driver names differ: rx_dropped, rx_missed_errors, rx_fifo_errors, tx_timeout_count…).
     public static func ethtool(_ text: String) -> Double {
         var sum = 0.0
-        for l in text.split(separator: "\n") {
-            let parts = l.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let v = Double(parts[1].trimmingCharacters(in: .whitespaces)) else { continue }
+        for l in text.splitBytes(separator: "\n") {
+            let parts = l.splitBytes(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let v = Double(parts[1].trimmedSpaces()) else { continue }
             let name = parts[0].lowercased()
-            if ["drop", "miss", "discard", "fifo", "error", "timeout"].contains(where: { name.contains($0) }) { sum += v }
+            if ["drop", "miss", "discard", "fifo", "error", "timeout"].contains(where: { name.has($0) }) { sum += v }
         }
         return sum
     }
@@ -95,8 +95,8 @@ public enum CounterFiles {
     /// `/proc/net/softnet_stat`: hex columns per CPU: processed, dropped, time_squeeze. Returns the sums.
     public static func softnet(_ text: String) -> [(String, Double)] {
         var dropped = 0.0, squeezed = 0.0
-        for l in text.split(separator: "\n") {
-            let f = l.split(separator: " ")
+        for l in text.splitBytes(separator: "\n") {
+            let f = l.splitBytes(separator: " ")
             guard f.count >= 3, let d = UInt64(f[1], radix: 16), let s = UInt64(f[2], radix: 16) else { continue }
             dropped += Double(d); squeezed += Double(s)
         }

@@ -41,13 +41,13 @@ public struct OOMAssembler {
 
     /// Cheap test: can this message be part of an OOM record at all?
     @inline(__always) public static func mightMatter(_ m: String) -> Bool {
-        m.contains("oom") || m.contains("Killed process") || m.contains("Kill process") || m.contains("Out of memory")
-            || m.contains("memory: usage") || m.hasPrefix("[") || m.contains("PID: ") || m.contains("killed as a result of limit")
+        m.has("oom") || m.has("Killed process") || m.has("Kill process") || m.has("Out of memory")
+            || m.has("memory: usage") || m.hasPrefix("[") || m.has("PID: ") || m.has("killed as a result of limit")
     }
 
     public mutating func feed(_ line: KernelLine) {
         let m = Substring(line.message)
-        if let r = m.range(of: " invoked oom-killer: ") {
+        if let r = m.find(" invoked oom-killer: ") {
             // The same line again (log shipped twice): not a new invocation.
             if let inv = open, inv.line.message == line.message, inv.line.kernelMicros == line.kernelMicros, inv.line.utc == line.utc {
                 return
@@ -68,7 +68,7 @@ public struct OOMAssembler {
             } else if m.hasPrefix("[  pid  ]") || m.hasPrefix("[ pid ]") {
                 inv.inTaskTable = true
                 // "[  pid  ]   uid  tgid total_vm      rss [nr_ptes nr_pmds | pgtables_bytes | rss_anon …] swapents oom_score_adj name"
-                let cols = m.split(separator: "]", maxSplits: 1).last?.split(separator: " ") ?? []
+                let cols = m.splitBytes(separator: "]", maxSplits: 1).last?.splitBytes(separator: " ") ?? []
                 inv.numericColumns = max(cols.count - 1, 2)
             } else if inv.inTaskTable, m.first == "[", let row = Self.taskRow(m, numericColumns: inv.numericColumns) {
                 if inv.taskPids.insert(row.pid).inserted { inv.tasks.append(row) }
@@ -79,16 +79,16 @@ public struct OOMAssembler {
                 if inv.scope == .unknown { inv.scope = .global }
             } else if m.hasPrefix("Memory cgroup out of memory: Kill process ") {
                 inv.scope = .memcg
-            } else if m.hasPrefix("Tasks in "), let r = m.range(of: " are going to be killed due to memory.oom.group set") {
+            } else if m.hasPrefix("Tasks in "), let r = m.find(" are going to be killed due to memory.oom.group set") {
                 inv.groupMemcg = String(m[m.index(m.startIndex, offsetBy: 9)..<r.lowerBound])
-            } else if let t = m.after("Task in "), let r = t.range(of: " killed as a result of limit of ") {
+            } else if let t = m.after("Task in "), let r = t.find(" killed as a result of limit of ") {
                 inv.taskMemcg = String(t[..<r.lowerBound])
                 inv.memcg = String(t[r.upperBound...])
                 inv.scope = .memcg
             }
             open = inv
         }
-        if m.contains("Killed process ") && !m.contains("oom_reaper") {
+        if m.has("Killed process ") && !m.has("oom_reaper") {
             killed(m, line: line)
         } else if m.hasPrefix("oom_reaper: reaped process ") {
             reaped(m, line: line)
@@ -116,8 +116,8 @@ public struct OOMAssembler {
 
     /// A task table row: `[  4242]  1000  4242  1203456 … 936 java` (the name may hold spaces).
     static func taskRow(_ m: Substring, numericColumns: Int) -> (pid: Int, tgid: Int, name: String)? {
-        guard let close = m.firstIndex(of: "]"), let pid = Int(m[m.index(after: m.startIndex)..<close].trimmingCharacters(in: .whitespaces)) else { return nil }
-        let cols = m[m.index(after: close)...].split(separator: " ", maxSplits: numericColumns, omittingEmptySubsequences: true)
+        guard let close = m.firstIndex(of: "]"), let pid = Int(m[m.index(after: m.startIndex)..<close].trimmedSpaces()) else { return nil }
+        let cols = m[m.index(after: close)...].splitBytes(separator: " ", maxSplits: numericColumns, omittingEmptySubsequences: true)
         guard cols.count >= 3, Int(cols[0]) != nil, let tgid = Int(cols[1]) else { return nil }
         let name = cols.count > numericColumns ? String(cols[numericColumns]) : String(cols.last!)
         return (pid, tgid, name)
@@ -160,7 +160,7 @@ public struct OOMAssembler {
         let afterParen = afterPid.dropFirst(2)
         let comm: String
         let figures: Substring
-        if let r = afterParen.range(of: ") total-vm:", options: .backwards) ?? afterParen.range(of: ")", options: .backwards) {
+        if let r = afterParen.find(") total-vm:", last: true) ?? afterParen.find(")", last: true) {
             comm = String(afterParen[..<r.lowerBound])
             figures = afterParen[r.lowerBound...]
         } else {

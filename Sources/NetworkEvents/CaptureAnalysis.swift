@@ -3,100 +3,123 @@ import ForensicModel
 /// Runs one capture through both views: Wireshark's (every frame, copies included) and the
 /// real one (copies removed first), and collects the summary and retransmission events.
 public struct CaptureAnalysis {
-    public private(set) var summary: CaptureSummary
-    /// Real retransmissions, plus Wireshark-view retransmissions that are only copies (copyOf set).
-    public private(set) var events: [RetransmissionEvent] = []
-    /// Zero-window and RST frames of the real view (symptom points; at most 100 000 of each).
-    public private(set) var zeroWindows: [(time: Int64, frame: Int)] = []
-    public private(set) var resets: [(time: Int64, frame: Int)] = []
-    /// Per-frame Wireshark-view flags, kept only when `recordFrames` (tests, cross-checks).
-    public private(set) var wiresharkFrames: [Int: TCPFrameAnalysis] = [:]
-    public private(set) var realFrames: [Int: TCPFrameAnalysis] = [:]
-    public private(set) var copyFrames: [Int: Int] = [:]
-
-    private var wireshark = TCPAnalyzer()
-    private var real = TCPAnalyzer()
+    private var views: CaptureViews
     private var detector: CopyDetector
     private let keepCopies: Bool
-    private let recordFrames: Bool
-    /// Wireshark-view retransmissions waiting for their frame's copy decision.
-    private var awaitingDecision: [Int: RetransmissionEvent] = [:]
-    private var decisions: [CopyDetector.Decision] = []
-
-    /// Conversations quiet this long are retired (closed ones after `closedIdleNanos`).
-    public var idleNanos: Int64 = 900 * 1_000_000_000
-    public var closedIdleNanos: Int64 = 300 * 1_000_000_000
     private var lastSweep: Int64 = 0
 
+    public var summary: CaptureSummary { views.summary }
+    /// Real retransmissions, plus Wireshark-view retransmissions that are only copies (copyOf set).
+    public var events: [RetransmissionEvent] { views.events }
+    /// Zero-window and RST frames of the real view (symptom points; at most 100 000 of each).
+    public var zeroWindows: [(time: Int64, frame: Int)] { views.zeroWindows }
+    public var resets: [(time: Int64, frame: Int)] { views.resets }
+    /// Per-frame Wireshark-view flags, kept only when `recordFrames` (tests, cross-checks).
+    public var wiresharkFrames: [Int: TCPFrameAnalysis] { views.wiresharkFrames }
+    public var realFrames: [Int: TCPFrameAnalysis] { views.realFrames }
+    public var copyFrames: [Int: Int] { views.copyFrames }
+    /// Conversations quiet this long are retired (closed ones after `closedIdleNanos`).
+    public var idleNanos: Int64 { get { views.idleNanos } set { views.idleNanos = newValue } }
+    public var closedIdleNanos: Int64 { get { views.closedIdleNanos } set { views.closedIdleNanos = newValue } }
+    /// At most this many live conversation pairs (the least recently seen fifth goes beyond it).
+    public var maxLive: Int { get { views.maxLive } set { views.maxLive = newValue } }
+
     public init(path: String, linkTypeName: String, keepCopies: Bool = false, copyWindowNanos: Int64 = 10_000_000, recordFrames: Bool = false) {
-        summary = CaptureSummary(path: path, linkType: linkTypeName)
+        views = CaptureViews(path: path, linkTypeName: linkTypeName, keepCopies: keepCopies, recordFrames: recordFrames)
         detector = CopyDetector(windowNanos: copyWindowNanos)
         self.keepCopies = keepCopies
-        self.recordFrames = recordFrames
-        if keepCopies { wireshark.keepStats = true } else { real.keepStats = true }
     }
 
-    public mutating func setLinkType(_ name: String) { summary.linkType = name }
+    public mutating func setLinkType(_ name: String) { views.summary.linkType = name }
 
     /// Feeds one frame (file order, 1-based).
     public mutating func add(frame: Int, time: Int64, decoded: Result<TCPSegment, DecodeSkip>) {
-        summary.frames += 1
+        views.summary.frames += 1
         let ts = Timestamp(nanos: time)
-        if summary.firstTime == nil || ts < summary.firstTime! { summary.firstTime = ts }
-        if summary.lastTime == nil || summary.lastTime! < ts { summary.lastTime = ts }
-        let seg: TCPSegment
-        switch decoded {
-        case .failure(let why):
-            summary.skipped[why.rawValue, default: 0] += 1
+        if views.summary.firstTime.map({ ts < $0 }) ?? true { views.summary.firstTime = ts }
+        if views.summary.lastTime.map({ $0 < ts }) ?? true { views.summary.lastTime = ts }
+        guard case .success(let seg) = decoded else {
+            if case .failure(let why) = decoded { views.summary.skipped[why.rawValue, default: 0] += 1 }
             return
-        case .success(let s): seg = s
         }
-        summary.tcpSegments += 1
-        if seg.isRST { summary.resets += 1 }
+        views.summary.tcpSegments += 1
+        if seg.isRST { views.summary.resets += 1 }
         // every 10 s of capture time: retire quiet conversations
         if time &- lastSweep > 10_000_000_000 {
             if lastSweep != 0 {
-                wireshark.retire(now: time, idleNanos: idleNanos, closedNanos: closedIdleNanos)
-                real.retire(now: time, idleNanos: idleNanos, closedNanos: closedIdleNanos)
-                detector.retire(now: time, idleNanos: idleNanos)
+                views.retire(now: time)
+                detector.retire(now: time, idleNanos: views.idleNanos)
             }
             lastSweep = time
         }
-
-        let ws = wireshark.analyze(seg)
-        if recordFrames, !ws.flags.isEmpty { wiresharkFrames[seg.frame] = ws }
-        if ws.flags.contains(.duplicateACK) { summary.dupAcksWireshark += 1 }
-        if let kind = ws.flags.retransmissionKind {
-            summary.retransmissionsWireshark += 1
-            summary.wiresharkByKind[kind, default: 0] += 1
-            if !keepCopies {
-                awaitingDecision[seg.frame] = RetransmissionEvent(
-                    frame: seg.frame, time: ts, flow: seg.flowDescription, kind: kind, copyOf: nil,
-                    isSYN: seg.isSYN, rto: ws.rto, capturePath: summary.path)
-            }
-        }
         if keepCopies {
-            record(real: seg, analysis: ws)
+            views.process(seg, copyOf: nil, rename: nil)
         } else {
-            decisions.removeAll(keepingCapacity: true)
-            detector.push(seg, into: &decisions)
-            for d in decisions { decided(d) }
+            detector.push(seg)
+            handOut()
+        }
+    }
+
+    /// The detector's final decisions, read in place (a segment is ~200 bytes: no copies).
+    private mutating func handOut() {
+        while detector.head < detector.ready {
+            let k = detector.head
+            views.process(detector.pending[k].segment, copyOf: detector.pending[k].copyOf, rename: detector.pending[k].rename)
+            detector.head += 1
         }
     }
 
     /// Ends the capture; `truncatedAt` says where and why reading stopped early, if it did.
     public mutating func finish(truncatedAt: String? = nil) {
-        decisions.removeAll(keepingCapacity: true)
-        detector.finish(into: &decisions)
-        for d in decisions { decided(d) }
+        detector.finish()
+        handOut()
+        views.summary.duplicateCopies = detector.copies
+        views.summary.copyInterfaces = detector.copyInterfaces
+        views.summary.addressRewrites = detector.addressRewrites
+        views.finish(truncatedAt: truncatedAt)
+    }
+}
+
+/// The two views' state: conversations (paired, see `ViewPair`), counts, events.
+struct CaptureViews {
+    var summary: CaptureSummary
+    var events: [RetransmissionEvent] = []
+    var zeroWindows: [(time: Int64, frame: Int)] = []
+    var resets: [(time: Int64, frame: Int)] = []
+    var wiresharkFrames: [Int: TCPFrameAnalysis] = [:]
+    var realFrames: [Int: TCPFrameAnalysis] = [:]
+    var copyFrames: [Int: Int] = [:]
+
+    /// Both views' conversations, by the Wireshark view's key (see `ViewPair`).
+    private var pairs = FlatTable<ConversationKey, ViewPair>()
+    private let keepCopies: Bool
+    private let recordFrames: Bool
+    private var count = (ws: 0, real: 0)
+    private var retiredCount = (ws: 0, real: 0)
+    private var evictedCount = 0
+    /// Statistics of retired conversations of the reported view that had something to report.
+    private var finishedFlows: [FlowStats] = []
+    /// At most this many live conversation pairs (the least recently seen fifth goes beyond it).
+    var maxLive = 100_000
+
+    /// Conversations quiet this long are retired (closed ones after `closedIdleNanos`).
+    var idleNanos: Int64 = 900 * 1_000_000_000
+    var closedIdleNanos: Int64 = 300 * 1_000_000_000
+
+    init(path: String, linkTypeName: String, keepCopies: Bool, recordFrames: Bool) {
+        summary = CaptureSummary(path: path, linkType: linkTypeName)
+        self.keepCopies = keepCopies
+        self.recordFrames = recordFrames
+    }
+
+    mutating func finish(truncatedAt: String?) {
         summary.truncatedAt = truncatedAt
-        summary.duplicateCopies = detector.copies
-        summary.copyInterfaces = detector.copyInterfaces
-        summary.addressRewrites = detector.addressRewrites
-        summary.retiredConversations = keepCopies ? wireshark.retired : real.retired
-        summary.evictedConversations = max(wireshark.evicted, real.evicted)
-        summary.conversations = keepCopies ? wireshark.conversationCount : real.conversationCount
-        var flows = keepCopies ? wireshark.allFlowStats() : real.allFlowStats()
+        summary.retiredConversations = keepCopies ? retiredCount.ws : retiredCount.real
+        summary.evictedConversations = evictedCount
+        summary.conversations = keepCopies ? count.ws : count.real
+        var flows = finishedFlows
+        for p in pairs.allValues { if let c = reported(p) { flows.append(c.stats.with(first: c.firstSeen, last: c.lastSeen)) } }
+        flows = flows.filter(\.worthReporting)
         flows.sort { ($0.retransmissions, $0.resets, $0.flow) > ($1.retransmissions, $1.resets, $1.flow) }
         summary.flows = flows.prefix(50).map {
             FlowSummary(flow: $0.flow, segments: $0.segments, retransmissions: $0.retransmissions, fast: $0.fast, spurious: $0.spurious,
@@ -106,15 +129,126 @@ public struct CaptureAnalysis {
         events.sort { ($0.time, $0.frame) < ($1.time, $1.frame) }
     }
 
-    private mutating func decided(_ d: CopyDetector.Decision) {
-        let pendingEvent = awaitingDecision.removeValue(forKey: d.segment.frame)
-        if let copyOf = d.copyOf {
-            if recordFrames { copyFrames[d.segment.frame] = copyOf }
-            if var e = pendingEvent { e.copyOf = copyOf; events.append(e) }
+    /// One frame, in file order, with its copy decision: the Wireshark view sees every frame;
+    /// the real view the kept ones, under their first-seen name. A pair not yet forked serves
+    /// both views with one analysis.
+    mutating func process(_ s: TCPSegment, copyOf: Int?, rename: DirectedTuple?) {
+        let key = ConversationKey(s)
+        let h = key.hash64
+        if pairs.count >= maxLive, pairs.find(key, hash: h) == nil { evictOldest() }
+        let e = pairs.find(key, hash: h) ?? pairs.insert(key, hash: h, value: ViewPair())
+        // this frame makes the views differ on this conversation: each keeps its own state from now
+        if copyOf != nil || rename != nil { pairs[e].fork() }
+        let (ws, wsNew) = Self.analyze(s, &pairs[e].ws, finished: &finishedFlows, report: keepCopies || !pairs[e].forked)
+        if wsNew { count.ws += 1 }
+        if recordFrames, !ws.flags.isEmpty { wiresharkFrames[s.frame] = ws }
+        if ws.flags.contains(.duplicateACK) { summary.dupAcksWireshark += 1 }
+        let wsKind = ws.flags.retransmissionKind
+        if let kind = wsKind {
+            summary.retransmissionsWireshark += 1
+            summary.wiresharkByKind[kind, default: 0] += 1
+        }
+        if let copyOf {
+            if recordFrames { copyFrames[s.frame] = copyOf }
+            if let kind = wsKind {
+                events.append(RetransmissionEvent(frame: s.frame, time: Timestamp(nanos: s.time), flow: s.flowDescription, kind: kind,
+                                                  copyOf: copyOf, isSYN: s.isSYN, rto: ws.rto, capturePath: summary.path))
+            }
             return
         }
-        let a = real.analyze(d.segment)
-        record(real: d.segment, analysis: a)
+        if !pairs[e].forked {
+            if wsNew { count.real += 1 }
+            record(real: s, analysis: ws)
+            return
+        }
+        var rs = s
+        var re = e
+        if let r = rename {
+            rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
+            let rk = ConversationKey(rs)
+            let rh = rk.hash64
+            re = pairs.find(rk, hash: rh) ?? pairs.insert(rk, hash: rh, value: ViewPair())
+            pairs[re].fork()
+        }
+        let (real, realNew) = Self.analyze(rs, &pairs[re].real, finished: &finishedFlows, report: !keepCopies)
+        if realNew { count.real += 1 }
+        record(real: rs, analysis: real)
+    }
+
+    /// `s` through one view's conversation (created, or replaced on port reuse, as needed).
+    private static func analyze(_ s: TCPSegment, _ conv: inout Conversation?, finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
+        var flags: TCPAnalysisFlags = []
+        var created = false
+        if let c = conv {
+            if c.isReusedBy(s) {
+                if report { finish(c, into: &finished) }
+                conv = Conversation(s, keepStats: true)
+                created = true
+                flags.insert(.reusedPorts)
+            }
+        } else {
+            conv = Conversation(s, keepStats: true)
+            created = true
+        }
+        return (TCPAnalyzer.analyze(s, &conv!, flags: flags, keepStats: true), created)
+    }
+
+    private static func finish(_ c: Conversation, into finished: inout [FlowStats]) {
+        let s = c.stats.with(first: c.firstSeen, last: c.lastSeen)
+        guard s.worthReporting else { return }
+        finished.append(s)
+        // bounded: keep the flows with the most retransmissions
+        if finished.count > 2000 {
+            finished.sort { $0.retransmissions > $1.retransmissions }
+            finished.removeLast(finished.count - 1000)
+        }
+    }
+
+    /// The conversation of the view the report shows (the real one unless copies are kept).
+    private func reported(_ p: ViewPair) -> Conversation? { keepCopies || !p.forked ? p.ws : p.real }
+
+    /// Retires conversations that went quiet: closed ones (FIN/RST) after `closedIdleNanos`,
+    /// others after `idleNanos`, in each view; a pair goes when both of its views have.
+    mutating func retire(now: Int64) {
+        let idle = idleNanos, closed = closedIdleNanos
+        func quiet(_ c: Conversation?) -> Bool { c.map { now &- $0.lastSeen > ($0.closing ? closed : idle) } ?? false }
+        var gone: [Conversation] = []
+        var counts = (ws: 0, real: 0)
+        pairs.removeAll { _, p in
+            if !p.forked {
+                guard quiet(p.ws) else { return false }
+                gone.append(p.ws!); counts.ws += 1; counts.real += 1
+                return true
+            }
+            return false
+        }
+        for e in stride(from: pairs.count - 1, through: 0, by: -1) where pairs[e].forked {
+            if quiet(pairs[e].ws) { if keepCopies { gone.append(pairs[e].ws!) }; pairs[e].ws = nil; counts.ws += 1 }
+            if quiet(pairs[e].real) { if !keepCopies { gone.append(pairs[e].real!) }; pairs[e].real = nil; counts.real += 1 }
+            if pairs[e].ws == nil && pairs[e].real == nil { pairs.remove(entry: e) }
+        }
+        for c in gone { Self.finish(c, into: &finishedFlows) }
+        retiredCount.ws += counts.ws
+        retiredCount.real += counts.real
+    }
+
+    /// Beyond `maxLive` pairs: the least recently seen fifth is retired early (counted).
+    private mutating func evictOldest() {
+        func last(_ p: ViewPair) -> Int64 { max(p.ws?.lastSeen ?? .min, p.real?.lastSeen ?? .min) }
+        let seen = pairs.allValues.map(last).sorted()
+        let n = max(seen.count / 5, 1)
+        let cut = seen[n - 1]
+        var removed = 0
+        var gone: [Conversation] = []
+        let keep = keepCopies
+        pairs.removeAll { _, p in
+            guard removed < n, last(p) <= cut else { return false }
+            removed += 1
+            if let c = keep || !p.forked ? p.ws : p.real { gone.append(c) }
+            return true
+        }
+        for c in gone { Self.finish(c, into: &finishedFlows) }
+        evictedCount += removed
     }
 
     private mutating func record(real seg: TCPSegment, analysis a: TCPFrameAnalysis) {
@@ -128,5 +262,20 @@ public struct CaptureAnalysis {
         if seg.isSYN { summary.synRetransmissionsReal += 1 }
         events.append(RetransmissionEvent(frame: seg.frame, time: Timestamp(nanos: seg.time), flow: seg.flowDescription,
                                           kind: kind, copyOf: nil, isSYN: seg.isSYN, rto: a.rto, capturePath: summary.path, seq: seg.seq))
+    }
+}
+
+/// Both views of one conversation. Until a copy or a renamed packet touches it, the real view has
+/// seen exactly the frames the Wireshark view has, so `ws` serves both; `fork()` gives the real
+/// view its own copy of the state from then on.
+struct ViewPair {
+    var ws: Conversation?
+    var real: Conversation?
+    private(set) var forked = false
+
+    mutating func fork() {
+        guard !forked else { return }
+        forked = true
+        real = ws
     }
 }

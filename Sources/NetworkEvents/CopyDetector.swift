@@ -2,7 +2,7 @@ import ForensicModel
 
 /// A directed 4-tuple.
 public struct DirectedTuple: Hashable, Sendable {
-    var src: IPAddress, dst: IPAddress, sport: UInt16, dport: UInt16
+    public var src: IPAddress, dst: IPAddress, sport: UInt16, dport: UInt16
     init(_ s: TCPSegment) { src = s.src; dst = s.dst; sport = s.srcPort; dport = s.dstPort }
     init(src: IPAddress, dst: IPAddress, sport: UInt16, dport: UInt16) { self.src = src; self.dst = dst; self.sport = sport; self.dport = dport }
     var reversed: DirectedTuple { DirectedTuple(src: dst, dst: src, sport: dport, dport: sport) }
@@ -27,32 +27,48 @@ extension TCPSegment {
 /// group has not used yet (shared/docs/any-capture-dupes.md). Identical packets on the same
 /// signature are kept: that is a real retransmission.
 ///
-/// Decisions are delayed by `window` (a group is complete once its first packet is that old), so
-/// memory holds only the packets of the last few milliseconds.
+/// Decisions come out in file order, each once its packet is `window` old: by then every copy
+/// of a packet has arrived, so a group is decided when its first packet leaves, and its later
+/// members carry their decision until they leave in turn. Memory holds the last few ms of packets.
 public struct CopyDetector {
     public struct Decision: Sendable {
         public var segment: TCPSegment
         /// Frame number of the packet this one copies, or nil for a kept (real) packet.
         public var copyOf: Int?
+        /// For a kept packet of a DNAT'ed connection: the name (tuple) it is analysed under in the
+        /// real view, the one the connection was first seen with. `segment` is as captured.
+        public var rename: DirectedTuple? = nil
+
+        /// The segment as the real view sees it.
+        public var realSegment: TCPSegment {
+            guard let r = rename else { return segment }
+            var s = segment
+            s.src = r.src; s.dst = r.dst; s.srcPort = r.sport; s.dstPort = r.dport
+            return s
+        }
     }
 
-    /// A packet and its copies. The first member is stored inline (most groups have one or two
-    /// members; no allocation for a packet without copies).
-    private struct Group {
-        var fingerprint: PacketFingerprint
-        var t0: Int64
-        var first: TCPSegment
-        var rest: [TCPSegment] = []
-        var members: [TCPSegment] { [first] + rest }
-        func uses(_ s: CaptureSignature) -> Bool { first.signature == s || rest.contains { $0.signature == s } }
+    struct Entry {
+        var segment: TCPSegment
+        /// Absolute index of the group's first entry (itself for a first).
+        var groupFirst: Int
+        /// Absolute indices of the later members (firsts only; usually empty).
+        var members: [Int] = []
+        var copyOf: Int? = nil
+        var decided = false
+        /// A group's kept packet put under another conversation's name.
+        var rename: DirectedTuple? = nil
     }
 
     public let windowNanos: Int64
-    private var pending: [Group] = []
-    private var head = 0
-    private var base = 0            // absolute index of pending[0]
-    private var open: [PacketFingerprint: Int] = [:]
-    private var firstSeen: [ConversationKey: (order: Int, last: Int64)] = [:]
+    /// Packets in file order: `pending[..<head]` handed out, `[head..<ready]` decided (final),
+    /// the rest waiting for their window to pass. Absolute index = `base` + index.
+    private(set) var pending: [Entry] = []
+    var head = 0
+    private(set) var ready = 0
+    private var base = 0
+    private var open = FlatTable<PacketFingerprint, Int>()
+    private var firstSeen = FlatTable<ConversationKey, (order: Int, last: Int64)>()
     private var seenCounter = 0
     private var rewrite: [DirectedTuple: DirectedTuple] = [:]
     public private(set) var copies = 0
@@ -61,92 +77,130 @@ public struct CopyDetector {
 
     public init(windowNanos: Int64 = 10_000_000) { self.windowNanos = windowNanos }
 
-    /// Adds a segment (file order); calls `emit` for every decision that became final.
+    /// Adds a segment (file order) and collects every decision that became final.
     public mutating func push(_ s: TCPSegment, into out: inout [Decision]) {
-        release(before: s.time &- windowNanos, into: &out)
+        push(s)
+        drain(into: &out)
+    }
+
+    /// Releases everything (end of input).
+    public mutating func finish(into out: inout [Decision]) {
+        finish()
+        drain(into: &out)
+    }
+
+    private mutating func drain(into out: inout [Decision]) {
+        while head < ready {
+            out.append(Decision(segment: pending[head].segment, copyOf: pending[head].copyOf, rename: pending[head].rename))
+            head += 1
+        }
+    }
+
+    /// Adds a segment (file order); entries `head..<ready` are then final, for the caller to
+    /// read in place and hand out by advancing `head`.
+    mutating func push(_ s: TCPSegment) {
+        if head > 1024 && head * 2 > pending.count {
+            pending.removeFirst(head)
+            base += head
+            ready -= head
+            head = 0
+        }
+        release(before: s.time &- windowNanos)
         let key = ConversationKey(s)
-        if firstSeen[key] == nil {
+        let kh = key.hash64
+        if let e = firstSeen.find(key, hash: kh) {
+            firstSeen[e].last = s.time
+        } else {
             seenCounter += 1
             // bounded like the analyzers: forget the least recently seen fifth
             if firstSeen.count >= 100_000 {
-                let old = firstSeen.sorted { $0.value.last < $1.value.last }.prefix(firstSeen.count / 5).map(\.key)
-                for k in old { firstSeen[k] = nil }
+                let cut = firstSeen.allValues.map(\.last).sorted()[firstSeen.count / 5]
+                firstSeen.removeAll { _, v in v.last < cut }
             }
+            firstSeen.insert(key, hash: kh, value: (seenCounter, s.time))
         }
-        firstSeen[key, default: (seenCounter, s.time)].last = s.time
-        if let abs = open[s.fingerprint] {
-            let i = abs - base
-            if i >= head, i < pending.count, s.time &- pending[i].t0 <= windowNanos, !pending[i].uses(s.signature) {
-                pending[i].rest.append(s)
+        let fh = s.fingerprint.hash64
+        let abs = base + pending.count
+        if let o = open.find(s.fingerprint, hash: fh) {
+            let i = open[o] - base
+            if i >= ready, i < pending.count, s.time &- pending[i].segment.time <= windowNanos, !uses(group: i, s.signature) {
+                pending[i].members.append(abs)
+                pending.append(Entry(segment: s, groupFirst: base + i))
                 return
             }
+            open[o] = abs
+        } else {
+            open.insert(s.fingerprint, hash: fh, value: abs)
         }
-        open[s.fingerprint] = base + pending.count
-        pending.append(Group(fingerprint: s.fingerprint, t0: s.time, first: s))
+        pending.append(Entry(segment: s, groupFirst: abs))
+    }
+
+    private func uses(group i: Int, _ sig: CaptureSignature) -> Bool {
+        pending[i].segment.signature == sig || pending[i].members.contains { pending[$0 - base].segment.signature == sig }
     }
 
     /// Forgets connections quiet for longer than `idleNanos` (their first-seen order and address
     /// rewrites), so memory follows live connections.
     public mutating func retire(now: Int64, idleNanos: Int64) {
-        let old = firstSeen.filter { now &- $0.value.last > idleNanos }.map(\.key)
-        guard !old.isEmpty else { return }
-        let gone = Set(old)
-        for k in old { firstSeen[k] = nil }
-        rewrite = rewrite.filter { !gone.contains($0.key.undirected) }
+        var gone: Set<ConversationKey> = []
+        firstSeen.removeAll { k, v in
+            guard now &- v.last > idleNanos else { return false }
+            gone.insert(k)
+            return true
+        }
+        if !gone.isEmpty, !rewrite.isEmpty { rewrite = rewrite.filter { !gone.contains($0.key.undirected) } }
     }
 
-    /// Releases everything (end of input).
-    public mutating func finish(into out: inout [Decision]) {
-        release(before: .max, into: &out)
+    /// Makes everything final (end of input).
+    mutating func finish() {
+        release(before: .max)
     }
 
-    private mutating func release(before t: Int64, into out: inout [Decision]) {
-        while head < pending.count, pending[head].t0 < t || t == .max {
-            let g = pending[head]
-            if open[g.fingerprint] == base + head { open[g.fingerprint] = nil }
-            decide(g, into: &out)
-            head += 1
-        }
-        if head > 1024 && head * 2 > pending.count {
-            pending.removeFirst(head)
-            base += head
-            head = 0
+    private mutating func release(before t: Int64) {
+        while ready < pending.count, pending[ready].segment.time < t || t == .max {
+            if !pending[ready].decided { decideGroup(at: ready) }
+            let fp = pending[ready].segment.fingerprint
+            if let o = open.find(fp, hash: fp.hash64), open[o] == base + ready { open.remove(entry: o) }
+            if pending[ready].copyOf == nil, pending[ready].members.isEmpty, !rewrite.isEmpty {
+                pending[ready].rename = rewrite[DirectedTuple(pending[ready].segment)]
+            }
+            ready += 1
         }
     }
 
-    private mutating func decide(_ g: Group, into out: inout [Decision]) {
-        if g.rest.isEmpty {
-            var s = g.first
-            if let r = rewrite[DirectedTuple(s)] { s.src = r.src; s.dst = r.dst; s.srcPort = r.sport; s.dstPort = r.dport }
-            out.append(Decision(segment: s, copyOf: nil))
-            return
-        }
+    /// Decides the group whose first packet is `pending[i]` (every member has arrived).
+    private mutating func decideGroup(at i: Int) {
+        pending[i].decided = true
+        let members = pending[i].members
+        guard !members.isEmpty else { return }
         // The first copy is kept (and the later ones are the copies), but under the connection's
         // first-seen name, so a DNAT'ed connection is analysed as one conversation.
-        var canonical = 0
+        let all = [i] + members.map { $0 - base }
+        var canonical = i
         var best = Int.max
-        for (i, m) in g.members.enumerated() {
-            let order = firstSeen[ConversationKey(m)]?.order ?? .max
-            if order < best { best = order; canonical = i }
+        for j in all {
+            let k = ConversationKey(pending[j].segment)
+            let order = firstSeen.find(k, hash: k.hash64).map { firstSeen[$0].order } ?? .max
+            if order < best { best = order; canonical = j }
         }
-        let canonTuple = DirectedTuple(g.members[canonical])
-        for m in g.members {
-            let t = DirectedTuple(m)
+        let canonTuple = DirectedTuple(pending[canonical].segment)
+        for j in all {
+            let t = DirectedTuple(pending[j].segment)
             if t != canonTuple {
                 if rewrite[t] == nil {
                     rewrite[t] = canonTuple
                     rewrite[t.reversed] = canonTuple.reversed
                 }
                 addressRewrites[t.text + " => " + canonTuple.text, default: 0] += 1
+                if j == i { pending[i].rename = canonTuple }
             }
         }
-        var kept = g.members[0]
-        kept.src = canonTuple.src; kept.dst = canonTuple.dst; kept.srcPort = canonTuple.sport; kept.dstPort = canonTuple.dport
-        out.append(Decision(segment: kept, copyOf: nil))
-        for m in g.members.dropFirst() {
+        let keptFrame = pending[i].segment.frame
+        for j in members.map({ $0 - base }) {
             copies += 1
-            copyInterfaces[m.signature.description, default: 0] += 1
-            out.append(Decision(segment: m, copyOf: kept.frame))
+            copyInterfaces[pending[j].segment.signature.description, default: 0] += 1
+            pending[j].copyOf = keptFrame
+            pending[j].decided = true
         }
     }
 }

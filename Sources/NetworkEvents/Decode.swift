@@ -49,9 +49,8 @@ public struct CaptureSignature: Hashable, Sendable, CustomStringConvertible {
 /// Fields no device on a node's path rewrites: identifies copies of one packet.
 public struct PacketFingerprint: Hashable, Sendable {
     /// Hashing uses the fields most likely to differ; equality compares all of them.
-    public func hash(into h: inout Hasher) {
-        h.combine(UInt64(seq) << 32 | UInt64(ack) ^ payloadHash ^ UInt64(ipID) << 7 ^ UInt64(ipLength) << 40)
-    }
+    public func hash(into h: inout Hasher) { h.combine(hash64) }
+    var hash64: UInt64 { mix64(UInt64(seq) << 32 | UInt64(ack) ^ payloadHash ^ UInt64(ipID) << 7 ^ UInt64(ipLength) << 40) }
     var ipVersion: UInt8
     var ipLength: UInt32
     var ipID: UInt32          // IPv4 id + fragment field, or IPv6 flow label

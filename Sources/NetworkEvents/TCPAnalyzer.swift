@@ -60,8 +60,10 @@ struct ConversationKey: Hashable {
     var a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16
 
     /// One combine instead of seven (this is hashed several times per packet).
-    func hash(into h: inout Hasher) {
-        h.combine((a.lo &* 0x9E37_79B9_7F4A_7C15) ^ (b.lo &* 0xC2B2_AE3D_27D4_EB4F) ^ (a.hi ^ b.hi >> 1) ^ (UInt64(pa) << 48 | UInt64(pb) << 32))
+    func hash(into h: inout Hasher) { h.combine(hash64) }
+    /// The hash FlatTable lookups use.
+    var hash64: UInt64 {
+        mix64((a.lo &* 0x9E37_79B9_7F4A_7C15) ^ (b.lo &* 0xC2B2_AE3D_27D4_EB4F) ^ (a.hi ^ b.hi >> 1) ^ (UInt64(pa) << 48 | UInt64(pb) << 32))
     }
     init(_ s: TCPSegment) {
         if (s.src, s.srcPort) < (s.dst, s.dstPort) || ((s.src, s.srcPort) == (s.dst, s.dstPort)) {
@@ -75,9 +77,16 @@ struct ConversationKey: Hashable {
 private func < (l: (IPAddress, UInt16), r: (IPAddress, UInt16)) -> Bool { l.0 < r.0 || (l.0 == r.0 && l.1 < r.1) }
 private func == (l: (IPAddress, UInt16), r: (IPAddress, UInt16)) -> Bool { l.0 == r.0 && l.1 == r.1 }
 
-/// Per-direction state (Wireshark's tcp_flow_t). A class so that the per-packet update works in
-/// place (a struct copied out of the conversation would copy its unacked list on every packet).
-final class FlowState {
+/// A segment not yet acknowledged (Wireshark's ual list entry).
+struct Unacked {
+    var frame: Int
+    var seq: UInt32
+    var nextseq: UInt32
+    var ts: Int64
+}
+
+/// Per-direction state (Wireshark's tcp_flow_t).
+struct FlowState {
     var nextseq: UInt32 = 0
     var nextseqtime: Int64 = 0
     var maxseqtobeacked: UInt32 = 0
@@ -91,10 +100,11 @@ final class FlowState {
     var lastflags: TCPAnalysisFlags = []
     var baseSeq: UInt32 = 0
     var baseSeqSet = false
-    var unacked: [(frame: Int, seq: UInt32, nextseq: UInt32, ts: Int64)] = []
+    var unacked: [Unacked] = []
 }
 
-final class Conversation {
+/// One conversation's state, a value kept inline in the analyser's table and updated in place.
+struct Conversation {
     var flow1 = FlowState()
     var flow2 = FlowState()
     var addr1: IPAddress
@@ -106,9 +116,17 @@ final class Conversation {
     /// FIN or RST seen: the conversation may be retired soon after it goes quiet.
     var closing = false
     var stats: FlowStats
-    init(addr1: IPAddress, port1: UInt16, description: String) {
-        self.addr1 = addr1; self.port1 = port1
-        stats = FlowStats(flow: description)
+    init(_ p: TCPSegment, keepStats: Bool) {
+        addr1 = p.src; port1 = p.srcPort
+        firstSeen = p.time
+        stats = FlowStats(flow: keepStats ? p.flowDescription : "")
+    }
+
+    /// §2: a SYN with a new ISN on a known 4-tuple starts a new conversation (port reuse).
+    func isReusedBy(_ p: TCPSegment) -> Bool {
+        guard p.isSYN && !p.isACK else { return false }
+        return addr1 == p.src && port1 == p.srcPort ? flow1.baseSeqSet && p.seq != flow1.baseSeq
+                                                      : flow2.baseSeqSet && p.seq != flow2.baseSeq
     }
 }
 
@@ -126,12 +144,20 @@ public struct FlowStats: Sendable {
     public var maxRTO: Double = 0
     public var first: Int64 = 0
     public var last: Int64 = 0
+
+    var worthReporting: Bool { retransmissions > 0 || zeroWindows > 0 || resets > 0 }
+
+    func with(first: Int64, last: Int64) -> FlowStats {
+        var s = self
+        s.first = first; s.last = last
+        return s
+    }
 }
 
 /// Wireshark 4.0.17's `tcp_analyze_sequence_number()`, applied to segments in file order.
 /// See docs/tcp-analysis.md in shared/ for the rules; comments give the step numbers.
 public struct TCPAnalyzer {
-    private var conversations: [ConversationKey: Conversation] = [:]
+    private var conversations = FlatTable<ConversationKey, Conversation>()
     public private(set) var conversationCount = 0
     public private(set) var retired = 0
     /// At most this many live conversations; beyond it the least recently seen fifth is retired
@@ -149,35 +175,57 @@ public struct TCPAnalyzer {
 
     public mutating func analyze(_ p: TCPSegment) -> TCPFrameAnalysis {
         let key = ConversationKey(p)
-        var conv: Conversation
+        let hash = key.hash64
         var flags: TCPAnalysisFlags = []
-        if let c = conversations[key] {
-            conv = c
-            // §2: a SYN with a new ISN on a known 4-tuple starts a new conversation (port reuse).
-            if p.isSYN && !p.isACK {
-                let f = c.addr1 == p.src && c.port1 == p.srcPort ? c.flow1 : c.flow2
-                if f.baseSeqSet && p.seq != f.baseSeq {
-                    retireStats(c)
-                    conv = Conversation(addr1: p.src, port1: p.srcPort, description: keepStats ? p.flowDescription : "")
-                    conv.firstSeen = p.time
-                    conversations[key] = conv
-                    conversationCount += 1
-                    flags.insert(.reusedPorts)
-                }
+        let e: Int
+        if let found = conversations.find(key, hash: hash) {
+            e = found
+            if conversations[e].isReusedBy(p) {
+                retireStats(conversations[e])
+                conversations[e] = Conversation(p, keepStats: keepStats)
+                conversationCount += 1
+                flags.insert(.reusedPorts)
             }
         } else {
             if conversations.count >= maxLive { evictOldest() }
-            conv = Conversation(addr1: p.src, port1: p.srcPort, description: keepStats ? p.flowDescription : "")
-            conv.firstSeen = p.time
-            conversations[key] = conv
+            e = conversations.insert(key, hash: hash, value: Conversation(p, keepStats: keepStats))
             conversationCount += 1
         }
+        return Self.analyze(p, &conversations[e], flags: flags, keepStats: keepStats)
+    }
+
+    /// The analysis of `p` within its conversation `conv` (updated in place). `flags` holds
+    /// `.reusedPorts` when the caller just replaced `conv` for a port reuse.
+    static func analyze(_ p: TCPSegment, _ conv: inout Conversation, flags: TCPAnalysisFlags, keepStats: Bool) -> TCPFrameAnalysis {
         conv.lastSeen = p.time
         if p.flags & 5 != 0 { conv.closing = true }
-        let forward = conv.addr1 == p.src && conv.port1 == p.srcPort
-        let F = forward ? conv.flow1 : conv.flow2
-        let R = forward ? conv.flow2 : conv.flow1
+        let result: TCPFrameAnalysis
+        if conv.addr1 == p.src && conv.port1 == p.srcPort {
+            result = analyze(p, &conv.flow1, &conv.flow2, &conv.irtt, &conv.mruSyn, flags)
+        } else {
+            result = analyze(p, &conv.flow2, &conv.flow1, &conv.irtt, &conv.mruSyn, flags)
+        }
+        if keepStats {
+            let flags = result.flags
+            conv.stats.segments += 1
+            if flags.contains(.retransmission) {
+                conv.stats.retransmissions += 1
+                if flags.contains(.fastRetransmission) { conv.stats.fast += 1 }
+                if flags.contains(.spuriousRetransmission) { conv.stats.spurious += 1 }
+                if p.isSYN { conv.stats.synRetransmissions += 1 }
+                if let r = result.rto, r > conv.stats.maxRTO { conv.stats.maxRTO = r }
+            }
+            if flags.contains(.duplicateACK) { conv.stats.dupAcks += 1 }
+            if flags.contains(.zeroWindow) { conv.stats.zeroWindows += 1 }
+            if p.isRST { conv.stats.resets += 1 }
+        }
+        return result
+    }
 
+    /// The steps proper: `F` is the sender's direction, `R` the reverse one.
+    private static func analyze(_ p: TCPSegment, _ F: inout FlowState, _ R: inout FlowState,
+                                _ irtt: inout Int64, _ mruSyn: inout Int64, _ initial: TCPAnalysisFlags) -> TCPFrameAnalysis {
+        var flags = initial
         // §2: SYN retransmission with the same ISN: nextseq restored so it is not "ahead".
         if p.isSYN && !p.isACK && F.baseSeqSet && p.seq == F.baseSeq && !flags.contains(.reusedPorts) {
             F.nextseq = F.maxseqtobeacked
@@ -260,7 +308,7 @@ public struct TCPAnalyzer {
             if !flags.contains(.keepAlive) {
                 if seglen > 1 && F.nextseq &- 1 == seq { notAdvanced = false }
                 let synfin: UInt32 = (p.isSYN || p.isFIN) ? 1 : 0
-                let ooThreshold: Int64 = conv.irtt != 0 ? conv.irtt : 3_000_000
+                let ooThreshold: Int64 = irtt != 0 ? irtt : 3_000_000
                 // 4.0.17 computes these deltas unsigned: a negative one fails the "<" test.
                 let sinceAck = now &- R.lastacktime, sinceNext = now &- F.nextseqtime
                 if seglen > 0 && R.lastack != 0 && seqLE(seq &+ seglen, R.lastack) {
@@ -283,7 +331,7 @@ public struct TCPAnalyzer {
         // 12. remember the segment
         let end = seq &+ seglen &+ ((p.isSYN || p.isFIN) ? 1 : 0)
         if (seglen > 0 || p.isSYN || p.isFIN) && F.unacked.count < 10000 {
-            F.unacked.append((p.frame, seq, end, now))
+            F.unacked.append(Unacked(frame: p.frame, seq: seq, nextseq: end, ts: now))
         }
         // 13. nextseq
         if (seqGT(end, F.nextseq) || F.nextseq == 0) && !flags.contains(.zeroWindowProbe) {
@@ -301,49 +349,48 @@ public struct TCPAnalyzer {
         F.lastflags = flags
         // 16. ACK processing against the peer's unacked segments
         if p.isACK && !R.unacked.isEmpty {
-            R.unacked.removeAll { u in
-                if ack == u.nextseq { return true }
-                if seqGT(ack, u.seq) && seqLE(ack, u.nextseq) { return false }
-                if seqGT(u.nextseq, ack) { return false }
-                return true
+            // drop the segments this ACK covers; trim the one it falls inside (order kept)
+            var kept = 0
+            for i in R.unacked.indices {
+                var u = R.unacked[i]
+                let partly = seqGT(ack, u.seq) && seqLE(ack, u.nextseq)
+                if ack == u.nextseq || !(partly || seqGT(u.nextseq, ack)) { continue }
+                if partly { u.seq = ack }
+                R.unacked[kept] = u
+                kept += 1
             }
-            for i in R.unacked.indices where seqGT(ack, R.unacked[i].seq) && seqLE(ack, R.unacked[i].nextseq) {
-                R.unacked[i].seq = ack
-            }
+            if kept < R.unacked.count { R.unacked.removeLast(R.unacked.count - kept) }
         }
         // iRTT
-        if p.isSYN && !p.isACK { conv.mruSyn = now }
-        if p.isACK && !p.isSYN && conv.irtt == 0 && conv.mruSyn != 0 { conv.irtt = now &- conv.mruSyn }
+        if p.isSYN && !p.isACK { mruSyn = now }
+        if p.isACK && !p.isSYN && irtt == 0 && mruSyn != 0 { irtt = now &- mruSyn }
         result.flags = flags
-        if keepStats {
-            conv.stats.segments += 1
-            if flags.contains(.retransmission) {
-                conv.stats.retransmissions += 1
-                if flags.contains(.fastRetransmission) { conv.stats.fast += 1 }
-                if flags.contains(.spuriousRetransmission) { conv.stats.spurious += 1 }
-                if p.isSYN { conv.stats.synRetransmissions += 1 }
-                if let r = result.rto, r > conv.stats.maxRTO { conv.stats.maxRTO = r }
-            }
-            if flags.contains(.duplicateACK) { conv.stats.dupAcks += 1 }
-            if flags.contains(.zeroWindow) { conv.stats.zeroWindows += 1 }
-            if p.isRST { conv.stats.resets += 1 }
-        }
         return result
     }
 
     private mutating func evictOldest() {
-        let order = conversations.map { ($0.key, $0.value.lastSeen) }.sorted { $0.1 < $1.1 }
-        for (k, _) in order.prefix(max(conversations.count / 5, 1)) {
-            if let c = conversations.removeValue(forKey: k) { retireStats(c) }
-            evicted += 1
+        // the least recently seen fifth: everything quiet since the fifth-smallest lastSeen
+        let seen = conversations.allValues.map(\.lastSeen).sorted()
+        let n = max(seen.count / 5, 1)
+        let cut = seen[n - 1]
+        var removed = 0
+        var gone: [FlowStats] = []
+        conversations.removeAll { _, c in
+            guard removed < n, c.lastSeen <= cut else { return false }
+            removed += 1
+            gone.append(c.stats.with(first: c.firstSeen, last: c.lastSeen))
+            return true
         }
+        for s in gone { retireStats(s) }
+        evicted += removed
     }
 
     private mutating func retireStats(_ c: Conversation) {
-        guard keepStats, c.stats.retransmissions > 0 || c.stats.zeroWindows > 0 || c.stats.resets > 0 else { return }
-        var s = c.stats
-        s.first = c.firstSeen
-        s.last = c.lastSeen
+        retireStats(c.stats.with(first: c.firstSeen, last: c.lastSeen))
+    }
+
+    private mutating func retireStats(_ s: FlowStats) {
+        guard keepStats, s.worthReporting else { return }
         finishedFlows.append(s)
         // bounded: keep the flows with the most retransmissions
         if finishedFlows.count > 2000 {
@@ -354,7 +401,7 @@ public struct TCPAnalyzer {
 
     /// Statistics of every flow still open plus the retired ones.
     public mutating func allFlowStats() -> [FlowStats] {
-        for c in conversations.values { retireStats(c) }
+        for c in conversations.allValues { retireStats(c) }
         return finishedFlows
     }
 
@@ -363,12 +410,13 @@ public struct TCPAnalyzer {
     /// conversation that speaks again starts afresh (a deliberate difference from Wireshark,
     /// which keeps every conversation: README "Deliberate differences").
     public mutating func retire(now: Int64, idleNanos: Int64, closedNanos: Int64) {
-        var gone: [ConversationKey] = []
-        for (k, c) in conversations where now &- c.lastSeen > (c.closing ? closedNanos : idleNanos) {
-            gone.append(k)
-            retireStats(c)
+        var gone: [FlowStats] = []
+        conversations.removeAll { _, c in
+            guard now &- c.lastSeen > (c.closing ? closedNanos : idleNanos) else { return false }
+            gone.append(c.stats.with(first: c.firstSeen, last: c.lastSeen))
+            return true
         }
-        for k in gone { conversations[k] = nil }
+        for s in gone { retireStats(s) }
         retired += gone.count
     }
 }

@@ -147,3 +147,45 @@ struct NodeEventTests {
         #expect(CounterFiles.ethtool("NIC statistics:\n     rx_packets: 100\n     rx_dropped: 4\n     rx_missed_errors: 2\n") == 6)
     }
 }
+
+/// The byte-level search helpers every line parser uses instead of Foundation's `range(of:)`.
+@Suite("UTF-8 search helpers")
+struct SearchHelperTests {
+    @Test("find, find last, has, trimmedSpaces on String and Substring, with non-ASCII text")
+    func helpers() {
+        let s = "Ä [main]>worker0 invoked oom-killer: ü invoked oom-killer: end"
+        let r = s.find(" invoked oom-killer: ")!
+        #expect(s[..<r.lowerBound] == "Ä [main]>worker0")
+        let last = s.find(" invoked oom-killer: ", last: true)!
+        #expect(s[last.upperBound...] == "end")
+        #expect(s[last] == " invoked oom-killer: ")
+        let sub = s.dropFirst(2)
+        #expect(sub.find("[main]")?.lowerBound == sub.startIndex)
+        #expect(sub.has(">worker0") && !sub.has("worker9") && !sub.has("Ä"))
+        #expect(s.find("") == s.startIndex..<s.startIndex)
+        #expect("ab".find("abc") == nil && "".find("x") == nil && "xax".find("x", last: true)?.lowerBound == "xax".index(before: "xax".endIndex))
+        #expect(" \t a b \t ".trimmedSpaces() == "a b")
+        #expect("   ".trimmedSpaces().isEmpty)
+        #expect(Substring("x").after("x") == "" && Substring("a:b:c").afterLast(":") == "c")
+    }
+}
+
+@Suite("splitBytes equals the stdlib's split on ASCII separators")
+struct SplitBytesTests {
+    @Test("every combination of maxSplits and omitting, on awkward inputs", arguments: [
+        "", " ", "  ", "a", " a", "a ", " a  b ", "a b c d", "  a\u{301} b  c ", "x  y   z", "ä ö ü", "a\r\nb",
+    ])
+    func equalsStdlib(input: String) {
+        for sep in [" ", "\n"] as [Unicode.Scalar] {
+            for maxSplits in [0, 1, 2, 3, Int.max] {
+                for omit in [true, false] {
+                    let mine = input.splitBytes(separator: sep, maxSplits: maxSplits, omittingEmptySubsequences: omit).map(String.init)
+                    let std = input.unicodeScalars.split(separator: sep, maxSplits: maxSplits, omittingEmptySubsequences: omit).map { String(String.UnicodeScalarView($0)) }
+                    #expect(mine == std, "\(input.debugDescription) sep \(sep.escaped(asASCII: true)) max \(maxSplits) omit \(omit)")
+                    let sub = Substring(input).splitBytes(separator: sep, maxSplits: maxSplits, omittingEmptySubsequences: omit).map(String.init)
+                    #expect(sub == std)
+                }
+            }
+        }
+    }
+}

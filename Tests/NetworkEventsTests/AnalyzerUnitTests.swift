@@ -52,3 +52,36 @@ struct AnalyzerUnitTests {
         #expect(out.map(\.copyOf) == [nil, 1, nil])
     }
 }
+
+/// The open-addressing table behind the conversation and copy-group lookups, against Dictionary.
+@Suite("FlatTable")
+struct FlatTableTests {
+    @Test("random inserts, updates and removals agree with a Dictionary; colliding hashes too")
+    func againstDictionary() {
+        for hashBits in [64, 3] {   // 3 bits: long probe chains and wrap-around on every operation
+            var t = FlatTable<Int, Int>(capacity: 4)
+            var d: [Int: Int] = [:]
+            var state: UInt64 = 0x1234_5678
+            func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+            func h(_ k: Int) -> UInt64 { hashBits == 64 ? mix64(UInt64(k)) : UInt64(k) & 7 }
+            for step in 0..<20_000 {
+                let k = Int(next() % 500)
+                switch next() % 3 {
+                case 0:
+                    if let e = t.find(k, hash: h(k)) { t[e] += 1 } else { t.insert(k, hash: h(k), value: 1) }
+                    d[k, default: 0] += 1
+                case 1:
+                    if let e = t.find(k, hash: h(k)) { t.remove(entry: e) }
+                    d[k] = nil
+                default:
+                    #expect(t.find(k, hash: h(k)).map { t[$0] } == d[k], "step \(step)")
+                }
+            }
+            #expect(t.count == d.count)
+            for (k, v) in d { #expect(t.find(k, hash: h(k)).map { t[$0] } == v) }
+            t.removeAll { k, _ in k % 2 == 0 }
+            #expect(t.count == d.keys.filter { $0 % 2 != 0 }.count)
+            for (k, v) in d { #expect(t.find(k, hash: h(k)).map { t[$0] } == (k % 2 == 0 ? nil : v)) }
+        }
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ForensicModel
 import NetworkEvents
+import PcapFile
 @testable import Ingest
 
 /// Paths of the shared reference data (beside the clone, read-only; never copied into the repo
@@ -80,5 +81,31 @@ struct SyntheticCaptureTests {
         let a = try #require(analysis)
         let mismatches = flagMismatches(expected, a)
         #expect(mismatches.isEmpty, "\(mismatches.count) frames differ: \(mismatches.prefix(10))")
+    }
+
+    /// The real view shares one analysis with the Wireshark view until a conversation sees a copy
+    /// (ViewPair.fork); this checks that against the plain analyser run over the kept frames only.
+    @Test("real view equals Wireshark's rules over the kept frames alone", arguments: files)
+    func realView(file: String) throws {
+        let path = Shared.testdata.appendingPathComponent("pcap/synthetic/\(file)").path
+        let (analysis, _, _) = CaptureIngest.read(path: path, options: .init(recordFrames: true))
+        let a = try #require(analysis)
+        // a DNAT'ed capture's kept frames are renamed; this check needs the names as captured
+        guard a.summary.addressRewrites.isEmpty else { return }
+        var plain = TCPAnalyzer()
+        var expected: [Int: Set<String>] = [:]
+        var frame = 0
+        let body: (PacketHeader, UnsafeRawBufferPointer) -> Bool = { h, b in
+            frame += 1
+            guard a.copyFrames[frame] == nil, case .success(let s) = PacketDecoder.decode(
+                linkType: h.linkType, bytes: b, originalLength: h.originalLength, frame: frame, time: h.timestampNanos, interfaceID: h.interfaceID) else { return true }
+            let f = plain.analyze(s).flags
+            if !f.isEmpty { expected[frame] = Set(f.names) }
+            return true
+        }
+        if file.hasSuffix(".pcapng") { _ = try PcapngReader(path: path).forEach(body) } else { _ = try PcapReader(path: path).forEach(body) }
+        let mine = a.realFrames.mapValues { Set($0.flags.names) }
+        #expect(!a.copyFrames.isEmpty || file.contains("none"))
+        #expect(mine == expected, "\(Set(mine.keys).symmetricDifference(expected.keys).sorted().prefix(10))")
     }
 }
