@@ -39,9 +39,8 @@ public enum CaptureIngest {
                 }
             }
             if !LinkType.isSupported(hdr.linkType) { unsupported[hdr.linkType, default: 0] += 1 }
-            let d = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
-                                         time: hdr.timestampNanos, interfaceID: hdr.interfaceID)
-            analysis.add(frame: frame, time: hdr.timestampNanos, decoded: d)
+            analysis.add(frame: frame, time: hdr.timestampNanos, linkType: hdr.linkType, bytes: bytes,
+                         originalLength: hdr.originalLength, interfaceID: hdr.interfaceID)
             return true
         }
         if isNG {

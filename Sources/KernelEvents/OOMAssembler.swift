@@ -79,8 +79,9 @@ public struct OOMAssembler {
                 if inv.scope == .unknown { inv.scope = .global }
             } else if m.hasPrefix("Memory cgroup out of memory: Kill process ") {
                 inv.scope = .memcg
-            } else if m.hasPrefix("Tasks in "), let r = m.find(" are going to be killed due to memory.oom.group set") {
-                inv.groupMemcg = String(m[m.index(m.startIndex, offsetBy: 9)..<r.lowerBound])
+            } else if m.hasPrefix("Tasks in "), case let rest = m.dropFirst(9), let r = rest.find(" are going to be killed due to memory.oom.group set") {
+                // searched after the prefix: "Tasks in are going…" (no path) overlapped it and trapped (fuzzing)
+                inv.groupMemcg = String(rest[..<r.lowerBound])
             } else if let t = m.after("Task in "), let r = t.find(" killed as a result of limit of ") {
                 inv.taskMemcg = String(t[..<r.lowerBound])
                 inv.memcg = String(t[r.upperBound...])

@@ -7,6 +7,8 @@ public struct CaptureAnalysis {
     private var detector: CopyDetector
     private let keepCopies: Bool
     private var lastSweep: Int64 = 0
+    /// Where a frame is decoded when there is no copy detection (`keepCopies`).
+    private var scratch = TCPSegment.placeholder
 
     public var summary: CaptureSummary { views.summary }
     /// Real retransmissions, plus Wireshark-view retransmissions that are only copies (copyOf set).
@@ -32,18 +34,36 @@ public struct CaptureAnalysis {
 
     public mutating func setLinkType(_ name: String) { views.summary.linkType = name }
 
-    /// Feeds one frame (file order, 1-based).
+    /// Feeds one frame (file order, 1-based), decoded already.
     public mutating func add(frame: Int, time: Int64, decoded: Result<TCPSegment, DecodeSkip>) {
+        add(time: time) { seg in
+            switch decoded {
+            case .success(let s): seg = s; return nil
+            case .failure(let why): return why
+            }
+        }
+    }
+
+    /// Feeds one frame (file order, 1-based) as captured; it is decoded in place.
+    public mutating func add(frame: Int, time: Int64, linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int, interfaceID: UInt32 = 0) {
+        add(time: time) {
+            PacketDecoder.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time,
+                                 interfaceID: interfaceID, into: &$0)
+        }
+    }
+
+    private mutating func add(time: Int64, decoding decode: (inout TCPSegment) -> DecodeSkip?) {
         views.summary.frames += 1
         let ts = Timestamp(nanos: time)
         if views.summary.firstTime.map({ ts < $0 }) ?? true { views.summary.firstTime = ts }
         if views.summary.lastTime.map({ $0 < ts }) ?? true { views.summary.lastTime = ts }
-        guard case .success(let seg) = decoded else {
-            if case .failure(let why) = decoded { views.summary.skipped[why.rawValue, default: 0] += 1 }
+        let skip = keepCopies ? decode(&scratch) : detector.push(decoding: decode)
+        if let skip {
+            views.summary.skipped[skip.rawValue, default: 0] += 1
             return
         }
         views.summary.tcpSegments += 1
-        if seg.isRST { views.summary.resets += 1 }
+        if (keepCopies ? scratch.isRST : detector.pending[detector.pending.count - 1].segment.isRST) { views.summary.resets += 1 }
         // every 10 s of capture time: retire quiet conversations
         if time &- lastSweep > 10_000_000_000 {
             if lastSweep != 0 {
@@ -53,9 +73,8 @@ public struct CaptureAnalysis {
             lastSweep = time
         }
         if keepCopies {
-            views.process(seg, copyOf: nil, rename: nil)
+            views.process(&scratch, copyOf: nil, rename: nil)
         } else {
-            detector.push(seg)
             handOut()
         }
     }
@@ -64,7 +83,8 @@ public struct CaptureAnalysis {
     private mutating func handOut() {
         while detector.head < detector.ready {
             let k = detector.head
-            views.process(detector.pending[k].segment, copyOf: detector.pending[k].copyOf, rename: detector.pending[k].rename)
+            let (copyOf, rename) = (detector.pending[k].copyOf, detector.pending[k].rename)
+            views.process(&detector.pending[k].segment, copyOf: copyOf, rename: rename)
             detector.head += 1
         }
     }
@@ -132,7 +152,8 @@ struct CaptureViews {
     /// One frame, in file order, with its copy decision: the Wireshark view sees every frame;
     /// the real view the kept ones, under their first-seen name. A pair not yet forked serves
     /// both views with one analysis.
-    mutating func process(_ s: TCPSegment, copyOf: Int?, rename: DirectedTuple?) {
+    /// `s` is inout only so that it is passed by address from the detector's queue (it is not changed).
+    mutating func process(_ s: inout TCPSegment, copyOf: Int?, rename: DirectedTuple?) {
         let key = ConversationKey(s)
         let h = key.hash64
         if pairs.count >= maxLive, pairs.find(key, hash: h) == nil { evictOldest() }
@@ -161,15 +182,18 @@ struct CaptureViews {
             record(real: s, analysis: ws)
             return
         }
-        var rs = s
-        var re = e
-        if let r = rename {
-            rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
-            let rk = ConversationKey(rs)
-            let rh = rk.hash64
-            re = pairs.find(rk, hash: rh) ?? pairs.insert(rk, hash: rh, value: ViewPair())
-            pairs[re].fork()
+        guard let r = rename else {
+            let (real, realNew) = Self.analyze(s, &pairs[e].real, finished: &finishedFlows, report: !keepCopies)
+            if realNew { count.real += 1 }
+            record(real: s, analysis: real)
+            return
         }
+        var rs = s
+        rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
+        let rk = ConversationKey(rs)
+        let rh = rk.hash64
+        let re = pairs.find(rk, hash: rh) ?? pairs.insert(rk, hash: rh, value: ViewPair())
+        pairs[re].fork()
         let (real, realNew) = Self.analyze(rs, &pairs[re].real, finished: &finishedFlows, report: !keepCopies)
         if realNew { count.real += 1 }
         record(real: rs, analysis: real)
@@ -179,16 +203,15 @@ struct CaptureViews {
     private static func analyze(_ s: TCPSegment, _ conv: inout Conversation?, finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
         var flags: TCPAnalysisFlags = []
         var created = false
-        if let c = conv {
-            if c.isReusedBy(s) {
-                if report { finish(c, into: &finished) }
-                conv = Conversation(s, keepStats: true)
-                created = true
-                flags.insert(.reusedPorts)
-            }
-        } else {
+        // (`if let` would copy the ~400-byte conversation out of the table on every packet)
+        if conv == nil {
             conv = Conversation(s, keepStats: true)
             created = true
+        } else if conv!.isReusedBy(s) {
+            if report { finish(conv!, into: &finished) }
+            conv = Conversation(s, keepStats: true)
+            created = true
+            flags.insert(.reusedPorts)
         }
         return (TCPAnalyzer.analyze(s, &conv!, flags: flags, keepStats: true), created)
     }

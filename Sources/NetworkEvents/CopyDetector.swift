@@ -63,7 +63,7 @@ public struct CopyDetector {
     public let windowNanos: Int64
     /// Packets in file order: `pending[..<head]` handed out, `[head..<ready]` decided (final),
     /// the rest waiting for their window to pass. Absolute index = `base` + index.
-    private(set) var pending: [Entry] = []
+    var pending: [Entry] = []
     var head = 0
     private(set) var ready = 0
     private var base = 0
@@ -99,17 +99,31 @@ public struct CopyDetector {
     /// Adds a segment (file order); entries `head..<ready` are then final, for the caller to
     /// read in place and hand out by advancing `head`.
     mutating func push(_ s: TCPSegment) {
+        _ = push { $0 = s; return nil }
+    }
+
+    /// Decodes the next frame straight into the queue (no copy of the segment) and adds it;
+    /// returns why it is no TCP segment, if it is not (then nothing is added).
+    mutating func push(decoding decode: (inout TCPSegment) -> DecodeSkip?) -> DecodeSkip? {
         if head > 1024 && head * 2 > pending.count {
             pending.removeFirst(head)
             base += head
             ready -= head
             head = 0
         }
-        release(before: s.time &- windowNanos)
-        let key = ConversationKey(s)
+        let n = pending.count
+        let abs = base + n
+        pending.append(Entry(segment: .placeholder, groupFirst: abs))
+        if let skip = decode(&pending[n].segment) {
+            pending.removeLast()
+            return skip
+        }
+        let time = pending[n].segment.time
+        release(before: time &- windowNanos, limit: n)
+        let key = ConversationKey(pending[n].segment)
         let kh = key.hash64
         if let e = firstSeen.find(key, hash: kh) {
-            firstSeen[e].last = s.time
+            firstSeen[e].last = time
         } else {
             seenCounter += 1
             // bounded like the analyzers: forget the least recently seen fifth
@@ -117,22 +131,28 @@ public struct CopyDetector {
                 let cut = firstSeen.allValues.map(\.last).sorted()[firstSeen.count / 5]
                 firstSeen.removeAll { _, v in v.last < cut }
             }
-            firstSeen.insert(key, hash: kh, value: (seenCounter, s.time))
+            firstSeen.insert(key, hash: kh, value: (seenCounter, time))
         }
-        let fh = s.fingerprint.hash64
-        let abs = base + pending.count
-        if let o = open.find(s.fingerprint, hash: fh) {
+        // `open` keeps entries of released groups until a purge (a lookup that finds one starts
+        // a new group): cheaper than a removal per packet.
+        if open.count > 4 * (n - ready) + 4096 {
+            let live = base + ready
+            open.removeAll { _, first in first < live }
+        }
+        let fp = pending[n].segment.fingerprint
+        let fh = fp.hash64
+        if let o = open.find(fp, hash: fh) {
             let i = open[o] - base
-            if i >= ready, i < pending.count, s.time &- pending[i].segment.time <= windowNanos, !uses(group: i, s.signature) {
+            if i >= ready, i < n, time &- pending[i].segment.time <= windowNanos, !uses(group: i, pending[n].segment.signature) {
                 pending[i].members.append(abs)
-                pending.append(Entry(segment: s, groupFirst: base + i))
-                return
+                pending[n].groupFirst = base + i
+                return nil
             }
             open[o] = abs
         } else {
-            open.insert(s.fingerprint, hash: fh, value: abs)
+            open.insert(fp, hash: fh, value: abs)
         }
-        pending.append(Entry(segment: s, groupFirst: abs))
+        return nil
     }
 
     private func uses(group i: Int, _ sig: CaptureSignature) -> Bool {
@@ -156,11 +176,11 @@ public struct CopyDetector {
         release(before: .max)
     }
 
-    private mutating func release(before t: Int64) {
-        while ready < pending.count, pending[ready].segment.time < t || t == .max {
+    /// Makes final every entry before `limit` older than `t` (a group is decided when its first
+    /// entry goes: all its copies have arrived by then).
+    private mutating func release(before t: Int64, limit: Int = .max) {
+        while ready < min(pending.count, limit), pending[ready].segment.time < t || t == .max {
             if !pending[ready].decided { decideGroup(at: ready) }
-            let fp = pending[ready].segment.fingerprint
-            if let o = open.find(fp, hash: fp.hash64), open[o] == base + ready { open.remove(entry: o) }
             if pending[ready].copyOf == nil, pending[ready].members.isEmpty, !rewrite.isEmpty {
                 pending[ready].rename = rewrite[DirectedTuple(pending[ready].segment)]
             }

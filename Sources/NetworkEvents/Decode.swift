@@ -110,7 +110,10 @@ public enum LinkType {
     public static let linuxSLL: Int32 = 113, linuxSLL2: Int32 = 276, ipv4: Int32 = 228, ipv6: Int32 = 229, rawLinktype: Int32 = 101
 
     public static func isSupported(_ lt: Int32) -> Bool {
-        [null, ethernet, raw, rawAlt, loop, linuxSLL, linuxSLL2, ipv4, ipv6, rawLinktype].contains(lt)
+        switch lt {
+        case null, ethernet, raw, rawAlt, loop, linuxSLL, linuxSLL2, ipv4, ipv6, rawLinktype: return true
+        default: return false
+        }
     }
 }
 
@@ -142,26 +145,36 @@ public enum LinkType {
 /// Decodes link, IP and TCP headers. Pure; checks every length before reading.
 public enum PacketDecoder {
     public static func decode(linkType: Int32, bytes b: UnsafeRawBufferPointer, originalLength: Int, frame: Int, time: Int64, interfaceID: UInt32 = 0) -> Result<TCPSegment, DecodeSkip> {
+        var seg = TCPSegment.placeholder
+        if let skip = decode(linkType: linkType, bytes: b, originalLength: originalLength, frame: frame, time: time, interfaceID: interfaceID, into: &seg) {
+            return .failure(skip)
+        }
+        return .success(seg)
+    }
+
+    /// The same, written into `seg` (no copy of the ~200-byte segment): nil, or why not TCP.
+    public static func decode(linkType: Int32, bytes b: UnsafeRawBufferPointer, originalLength: Int, frame: Int, time: Int64, interfaceID: UInt32 = 0,
+                              into seg: inout TCPSegment) -> DecodeSkip? {
         var sig = CaptureSignature(kind: 4, ifindex: interfaceID, outgoing: false, addr: 0, vlan: 0)
         var off = 0
         var ethertype: UInt16 = 0
         switch linkType {
         case LinkType.ethernet:
-            guard b.count >= 14 else { return .failure(.truncated) }
+            guard b.count >= 14 else { return .truncated }
             var mac: UInt64 = 0xcbf2_9ce4_8422_2325
             for i in 0..<12 { fnv(&mac, b[i]) }
             ethertype = be16(b, 12)
             off = 14
             var vlan: UInt32 = 0
             while ethertype == 0x8100 || ethertype == 0x88a8 || ethertype == 0x9100 {
-                guard b.count >= off + 4 else { return .failure(.truncated) }
+                guard b.count >= off + 4 else { return .truncated }
                 vlan = vlan << 12 | UInt32(be16(b, off) & 0x0fff)
                 ethertype = be16(b, off + 2)
                 off += 4
             }
             sig = CaptureSignature(kind: 1, ifindex: interfaceID, outgoing: false, addr: mac, vlan: vlan)
         case LinkType.linuxSLL:
-            guard b.count >= 16 else { return .failure(.truncated) }
+            guard b.count >= 16 else { return .truncated }
             let pkttype = be16(b, 0), halen = Int(be16(b, 4))
             var addr: UInt64 = 0
             for i in 0..<min(halen, 8) { addr = addr << 8 | UInt64(b[6 + i]) }
@@ -169,32 +182,33 @@ public enum PacketDecoder {
             off = 16
             sig = CaptureSignature(kind: 2, ifindex: interfaceID, outgoing: pkttype == 4, addr: addr, vlan: 0)
         case LinkType.linuxSLL2:
-            guard b.count >= 20 else { return .failure(.truncated) }
+            guard b.count >= 20 else { return .truncated }
             ethertype = be16(b, 0)
             let ifindex = be32(b, 4)
             let pkttype = b[10]
             off = 20
             sig = CaptureSignature(kind: 3, ifindex: ifindex, outgoing: pkttype == 4, addr: 0, vlan: 0)
         case LinkType.raw, LinkType.rawAlt, LinkType.rawLinktype, LinkType.ipv4, LinkType.ipv6:
-            guard b.count >= 1 else { return .failure(.truncated) }
+            guard b.count >= 1 else { return .truncated }
             ethertype = b[0] >> 4 == 6 ? 0x86dd : 0x0800
         case LinkType.null, LinkType.loop:
-            guard b.count >= 5 else { return .failure(.truncated) }
+            guard b.count >= 5 else { return .truncated }
             ethertype = b[4] >> 4 == 6 ? 0x86dd : 0x0800
             off = 4
         default:
-            return .failure(.unsupportedLinkType)
+            return .unsupportedLinkType
         }
         if ethertype == 0x8864 { // PPPoE session
-            guard b.count >= off + 8 else { return .failure(.truncated) }
+            guard b.count >= off + 8 else { return .truncated }
             let proto = be16(b, off + 6)
             ethertype = proto == 0x0021 ? 0x0800 : proto == 0x0057 ? 0x86dd : 0
             off += 8
         }
-        return decodeIP(b, off: off, ethertype: ethertype, originalLength: originalLength, frame: frame, time: time, sig: sig)
+        return decodeIP(b, off: off, ethertype: ethertype, originalLength: originalLength, frame: frame, time: time, sig: sig, into: &seg)
     }
 
-    static func decodeIP(_ b: UnsafeRawBufferPointer, off: Int, ethertype: UInt16, originalLength: Int, frame: Int, time: Int64, sig: CaptureSignature) -> Result<TCPSegment, DecodeSkip> {
+    static func decodeIP(_ b: UnsafeRawBufferPointer, off: Int, ethertype: UInt16, originalLength: Int, frame: Int, time: Int64, sig: CaptureSignature,
+                         into seg: inout TCPSegment) -> DecodeSkip? {
         var src = IPAddress(hi: 0, lo: 0, isV4: true), dst = src
         var l4 = 0
         var l4Length = 0
@@ -204,20 +218,20 @@ public enum PacketDecoder {
         let version: UInt8
         switch ethertype {
         case 0x0800:
-            guard b.count >= off + 20 else { return .failure(.truncated) }
-            guard b[off] >> 4 == 4 else { return .failure(.malformed) }
+            guard b.count >= off + 20 else { return .truncated }
+            guard b[off] >> 4 == 4 else { return .malformed }
             version = 4
             let ihl = Int(b[off] & 0x0f) * 4
-            guard ihl >= 20, b.count >= off + ihl else { return .failure(.malformed) }
+            guard ihl >= 20, b.count >= off + ihl else { return .malformed }
             var total = Int(be16(b, off + 2))
             // TSO / BIG TCP: total length 0 means "use the frame's length" (Wireshark's ip.tso_support).
             if total == 0 { total = originalLength - off }
             // A frame shorter on the wire than the IP length says (Wireshark uses the smaller).
             total = min(total, originalLength - off)
-            guard total >= ihl else { return .failure(.malformed) }
+            guard total >= ihl else { return .malformed }
             let frag = be16(b, off + 6)
-            if frag & 0x3fff != 0 { return .failure(.fragment) } // MF set or offset != 0
-            guard b[off + 9] == 6 else { return .failure(.notTCP) }
+            if frag & 0x3fff != 0 { return .fragment } // MF set or offset != 0
+            guard b[off + 9] == 6 else { return .notTCP }
             ttl = b[off + 8]
             ipID = UInt32(be16(b, off + 4)) << 16 | UInt32(frag)
             ipLen = UInt32(total)
@@ -226,8 +240,8 @@ public enum PacketDecoder {
             l4 = off + ihl
             l4Length = total - ihl
         case 0x86dd:
-            guard b.count >= off + 40 else { return .failure(.truncated) }
-            guard b[off] >> 4 == 6 else { return .failure(.malformed) }
+            guard b.count >= off + 40 else { return .truncated }
+            guard b[off] >> 4 == 6 else { return .malformed }
             version = 6
             let payload = Int(be16(b, off + 4))
             ipID = be32(b, off) & 0x000f_ffff
@@ -246,28 +260,28 @@ public enum PacketDecoder {
             var hops = 0
             while next == 0 || next == 43 || next == 44 || next == 60 || next == 51 {
                 hops += 1
-                guard hops < 16, b.count >= p + 8 else { return .failure(.truncated) }
+                guard hops < 16, b.count >= p + 8 else { return .truncated }
                 if next == 44 {
                     let fragOff = be16(b, p + 2)
-                    if fragOff & 0xfff9 != 0 { return .failure(.fragment) } // offset or M flag
+                    if fragOff & 0xfff9 != 0 { return .fragment } // offset or M flag
                     next = b[p]; p += 8; remaining -= 8
                     continue
                 }
                 let len = next == 51 ? (Int(b[p + 1]) + 2) * 4 : (Int(b[p + 1]) + 1) * 8
                 next = b[p]; p += len; remaining -= len
             }
-            guard next == 6 else { return .failure(.notTCP) }
+            guard next == 6 else { return .notTCP }
             if payload == 0 { remaining = originalLength - p } // jumbogram or TSO
             remaining = min(remaining, originalLength - p)
             ipLen = UInt32(payload)
             l4 = p
             l4Length = remaining
         default:
-            return .failure(.notIP)
+            return .notIP
         }
-        guard b.count >= l4 + 20 else { return .failure(.truncated) }
+        guard b.count >= l4 + 20 else { return .truncated }
         let thl = Int(b[l4 + 12] >> 4) * 4
-        guard thl >= 20, l4Length >= thl else { return .failure(.malformed) }
+        guard thl >= 20, l4Length >= thl else { return .malformed }
         let flags = b[l4 + 13]
         var optHash: UInt64 = 0xcbf2_9ce4_8422_2325
         var wscale: Int8 = -1
@@ -298,15 +312,14 @@ public enum PacketDecoder {
             payloadHash = hashWords(UnsafeRawBufferPointer(rebasing: b[payloadStart..<(payloadStart + min(n, 64))]))
             if n > 64 { payloadHash ^= hashWords(UnsafeRawBufferPointer(rebasing: b[max(payloadStart + 64, payloadEnd - 16)..<payloadEnd])) &* 31 }
         }
-        let seg = TCPSegment(
-            frame: frame, time: time, src: src, dst: dst,
-            srcPort: be16(b, l4), dstPort: be16(b, l4 + 2),
-            seq: be32(b, l4 + 4), ack: be32(b, l4 + 8), flags: flags, window: be16(b, l4 + 14),
-            segmentLength: segLen, windowScale: wscale, ttl: ttl, signature: sig,
-            fingerprint: PacketFingerprint(
-                ipVersion: version, ipLength: ipLen, ipID: ipID, seq: be32(b, l4 + 4), ack: be32(b, l4 + 8),
-                flagsOffset: be16(b, l4 + 12), window: be16(b, l4 + 14), urgent: be16(b, l4 + 18),
-                optionsHash: optHash, payloadLength: UInt32(max(segLen, 0)), payloadHash: payloadHash))
-        return .success(seg)
+        seg.frame = frame; seg.time = time; seg.src = src; seg.dst = dst
+        seg.srcPort = be16(b, l4); seg.dstPort = be16(b, l4 + 2)
+        seg.seq = be32(b, l4 + 4); seg.ack = be32(b, l4 + 8); seg.flags = flags; seg.window = be16(b, l4 + 14)
+        seg.segmentLength = segLen; seg.windowScale = wscale; seg.ttl = ttl; seg.signature = sig
+        seg.fingerprint = PacketFingerprint(
+            ipVersion: version, ipLength: ipLen, ipID: ipID, seq: seg.seq, ack: seg.ack,
+            flagsOffset: be16(b, l4 + 12), window: seg.window, urgent: be16(b, l4 + 18),
+            optionsHash: optHash, payloadLength: UInt32(max(segLen, 0)), payloadHash: payloadHash)
+        return nil
     }
 }

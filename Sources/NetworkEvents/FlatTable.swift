@@ -47,7 +47,7 @@ struct FlatTable<Key: Equatable, Value> {
     }
 
     subscript(entry: Int) -> Value {
-        get { values[entry] }
+        _read { yield values[entry] }
         _modify { yield &values[entry] }
     }
 
