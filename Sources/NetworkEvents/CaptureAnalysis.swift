@@ -203,15 +203,19 @@ struct CaptureViews {
     private static func analyze(_ s: TCPSegment, _ conv: inout Conversation?, finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
         var flags: TCPAnalysisFlags = []
         var created = false
-        // (`if let` would copy the ~400-byte conversation out of the table on every packet)
-        if conv == nil {
+        // (optional chaining works on the conversation in place; `if let` or `== nil` would copy
+        // the ~350-byte value out of the table on every packet)
+        switch conv?.isReusedBy(s) {
+        case nil:
             conv = Conversation(s, keepStats: true)
             created = true
-        } else if conv!.isReusedBy(s) {
+        case true?:
             if report { finish(conv!, into: &finished) }
             conv = Conversation(s, keepStats: true)
             created = true
             flags.insert(.reusedPorts)
+        case false?:
+            break
         }
         return (TCPAnalyzer.analyze(s, &conv!, flags: flags, keepStats: true), created)
     }

@@ -4,8 +4,9 @@
 /// a class per conversation costs retain/release and exclusivity checks; this does neither, and
 /// an entry's value is mutated in place (`self[i]` is `_modify`).
 ///
-/// Removal moves the last entry into the hole, so entry indices are stable only until the next
-/// removal. Iteration order is a function of the operations alone (deterministic output).
+/// Removal moves the last entry into the hole (`removeAll(where:)` keeps the order), so entry
+/// indices are stable only until the next removal. Iteration order is a function of the
+/// operations alone (deterministic output).
 struct FlatTable<Key: Equatable, Value> {
     private var slots: [Int32]          // entry index, or -1
     private var mask: Int
@@ -76,11 +77,23 @@ struct FlatTable<Key: Equatable, Value> {
         hashes.removeLast(); keys.removeLast(); values.removeLast()
     }
 
-    /// Removes every entry whose value satisfies `drop` (calling it once per entry).
+    /// Removes every entry whose value satisfies `drop` (calling it once per entry, in entry
+    /// order); the others keep their order. One pass and a rebuild of the index.
     mutating func removeAll(where drop: (Key, Value) -> Bool) {
-        var e = 0
-        while e < keys.count {
-            if drop(keys[e], values[e]) { remove(entry: e) } else { e += 1 }
+        var kept = 0
+        for e in keys.indices where !drop(keys[e], values[e]) {
+            if kept != e {
+                hashes.swapAt(kept, e); keys.swapAt(kept, e); values.swapAt(kept, e)
+            }
+            kept += 1
+        }
+        guard kept < keys.count else { return }
+        hashes.removeLast(keys.count - kept); values.removeLast(keys.count - kept); keys.removeLast(keys.count - kept)
+        for s in slots.indices { slots[s] = -1 }
+        for e in hashes.indices {
+            var s = Int(truncatingIfNeeded: hashes[e]) & mask
+            while slots[s] >= 0 { s = (s + 1) & mask }
+            slots[s] = Int32(e)
         }
     }
 

@@ -77,6 +77,13 @@ public final class PcapReader {
     /// Calls `body` for each packet in file order until it returns false or the file ends.
     /// The buffer is valid only during the call.
     public func forEach(_ body: (PacketHeader, UnsafeRawBufferPointer) throws -> Bool) rethrows -> PcapEnd {
+        var none: Void = ()
+        return try forEach(&none) { _, h, b in try body(h, b) }
+    }
+
+    /// The same with the caller's state passed along inout (a closure that captured mutable
+    /// variables would pay a dynamic exclusivity check on each access, per packet).
+    public func forEach<State>(_ state: inout State, _ body: (inout State, PacketHeader, UnsafeRawBufferPointer) throws -> Bool) rethrows -> PcapEnd {
         var hdr: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         while true {
@@ -85,7 +92,7 @@ public final class PcapReader {
                 // With nanosecond precision requested, tv_usec holds nanoseconds.
                 let ts = Int64(h.ts.tv_sec) &* 1_000_000_000 &+ Int64(h.ts.tv_usec)
                 let header = PacketHeader(timestampNanos: ts, capturedLength: Int(h.caplen), originalLength: Int(h.len), linkType: linkType)
-                if try !body(header, UnsafeRawBufferPointer(start: data, count: Int(h.caplen))) { return .stopped }
+                if try !body(&state, header, UnsafeRawBufferPointer(start: data, count: Int(h.caplen))) { return .stopped }
             } else if r == PCAP_ERROR_BREAK {
                 return .endOfFile
             } else if r == 0 {

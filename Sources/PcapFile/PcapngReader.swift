@@ -100,6 +100,13 @@ public final class PcapngReader {
     /// Calls `body` for each packet in file order until it returns false or the file ends.
     /// The header's `interfaceID` and `linkType` come from the packet's interface.
     public func forEach(_ body: (PacketHeader, UnsafeRawBufferPointer) throws -> Bool) rethrows -> PcapEnd {
+        var none: Void = ()
+        return try forEach(&none) { _, h, b in try body(h, b) }
+    }
+
+    /// The same with the caller's state passed along inout (a closure that captured mutable
+    /// variables would pay a dynamic exclusivity check on each access, per packet).
+    public func forEach<State>(_ state: inout State, _ body: (inout State, PacketHeader, UnsafeRawBufferPointer) throws -> Bool) rethrows -> PcapEnd {
         while true {
             guard ensure(8) else {
                 return buf.count - start == 0 ? .endOfFile : .error("file ends inside a block header at byte \(fileOffset)")
@@ -174,7 +181,7 @@ public final class PcapngReader {
                 let hdr = PacketHeader(timestampNanos: nanos, capturedLength: caplen, originalLength: max(origlen, caplen),
                                        interfaceID: UInt32(ifid), linkType: itf.linkType)
                 let keepGoing = try buf.withUnsafeBytes { raw in
-                    try body(hdr, UnsafeRawBufferPointer(rebasing: raw[(start + dataOff)..<(start + dataOff + caplen)]))
+                    try body(&state, hdr, UnsafeRawBufferPointer(rebasing: raw[(start + dataOff)..<(start + dataOff + caplen)]))
                 }
                 if !keepGoing { return .stopped }
             default:
