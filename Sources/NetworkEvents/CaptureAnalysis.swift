@@ -73,7 +73,8 @@ public struct CaptureAnalysis {
             lastSweep = time
         }
         if keepCopies {
-            views.process(&scratch, copyOf: nil, rename: nil)
+            let key = ConversationKey(scratch)
+            views.process(&scratch, key: key, hash: key.hash64, copyOf: nil, rename: nil)
         } else {
             handOut()
         }
@@ -84,7 +85,8 @@ public struct CaptureAnalysis {
         while detector.head < detector.ready {
             let k = detector.head
             let (copyOf, rename) = (detector.pending[k].copyOf, detector.pending[k].rename)
-            views.process(&detector.pending[k].segment, copyOf: copyOf, rename: rename)
+            let (key, hash) = (detector.pending[k].key, detector.pending[k].keyHash)
+            views.process(&detector.pending[k].segment, key: key, hash: hash, copyOf: copyOf, rename: rename)
             detector.head += 1
         }
     }
@@ -153,9 +155,7 @@ struct CaptureViews {
     /// the real view the kept ones, under their first-seen name. A pair not yet forked serves
     /// both views with one analysis.
     /// `s` is inout only so that it is passed by address from the detector's queue (it is not changed).
-    mutating func process(_ s: inout TCPSegment, copyOf: Int?, rename: DirectedTuple?) {
-        let key = ConversationKey(s)
-        let h = key.hash64
+    mutating func process(_ s: inout TCPSegment, key: ConversationKey, hash h: UInt64, copyOf: Int?, rename: DirectedTuple?) {
         if pairs.count >= maxLive, pairs.find(key, hash: h) == nil { evictOldest() }
         let e = pairs.find(key, hash: h) ?? pairs.insert(key, hash: h, value: ViewPair())
         // this frame makes the views differ on this conversation: each keeps its own state from now

@@ -50,6 +50,9 @@ public struct CopyDetector {
 
     struct Entry {
         var segment: TCPSegment
+        /// The segment's conversation and its hash (computed once, used again by the views).
+        var key = ConversationKey.zero
+        var keyHash: UInt64 = 0
         /// Absolute index of the group's first entry (itself for a first).
         var groupFirst: Int
         /// Absolute indices of the later members (firsts only; usually empty).
@@ -122,8 +125,11 @@ public struct CopyDetector {
         release(before: time &- windowNanos, limit: n)
         let key = ConversationKey(pending[n].segment)
         let kh = key.hash64
+        pending[n].key = key
+        pending[n].keyHash = kh
         if let e = firstSeen.find(key, hash: kh) {
-            firstSeen[e].last = time
+            // to the second is enough for retirement (saves a write per packet)
+            if time &- firstSeen[e].last > 1_000_000_000 { firstSeen[e].last = time }
         } else {
             seenCounter += 1
             // bounded like the analyzers: forget the least recently seen fifth
@@ -180,7 +186,9 @@ public struct CopyDetector {
     /// entry goes: all its copies have arrived by then).
     private mutating func release(before t: Int64, limit: Int = .max) {
         while ready < min(pending.count, limit), pending[ready].segment.time < t || t == .max {
-            if !pending[ready].decided { decideGroup(at: ready) }
+            if !pending[ready].decided {
+                if pending[ready].members.isEmpty { pending[ready].decided = true } else { decideGroup(at: ready) }
+            }
             if pending[ready].copyOf == nil, pending[ready].members.isEmpty, !rewrite.isEmpty {
                 pending[ready].rename = rewrite[DirectedTuple(pending[ready].segment)]
             }

@@ -117,11 +117,9 @@ public enum LinkType {
     }
 }
 
-@inline(__always) func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
-@inline(__always) func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
-    UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
-}
-@inline(__always) func fnv(_ h: inout UInt64, _ byte: UInt8) { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+// Callers check the length first (every read of the decoder is behind a `b.count >=` guard).
+@inline(__always) func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { UInt16(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt16.self)) }
+@inline(__always) func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 { UInt32(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
 
 /// A fast 64-bit hash of a payload, 8 bytes at a time (multiply-xorshift mixing). Copies of one
 /// packet have identical payloads; this only has to tell different payloads apart among the few
@@ -161,8 +159,7 @@ public enum PacketDecoder {
         switch linkType {
         case LinkType.ethernet:
             guard b.count >= 14 else { return .truncated }
-            var mac: UInt64 = 0xcbf2_9ce4_8422_2325
-            for i in 0..<12 { fnv(&mac, b[i]) }
+            let mac = hashWords(UnsafeRawBufferPointer(rebasing: b[0..<12]))
             ethertype = be16(b, 12)
             off = 14
             var vlan: UInt32 = 0
@@ -283,23 +280,32 @@ public enum PacketDecoder {
         let thl = Int(b[l4 + 12] >> 4) * 4
         guard thl >= 20, l4Length >= thl else { return .malformed }
         let flags = b[l4 + 13]
-        var optHash: UInt64 = 0xcbf2_9ce4_8422_2325
+        // Options: the window scale, and a hash of the option bytes up to the end-of-list or the
+        // first malformed option, with the MSS value left out (middleboxes clamp it).
         var wscale: Int8 = -1
+        let optStart = l4 + 20
         let optEnd = min(l4 + thl, b.count)
-        var i = l4 + 20
+        var i = optStart
+        var mssValue = -1
         while i < optEnd {
             let kind = b[i]
-            if kind == 0 { fnv(&optHash, 0); break }
-            if kind == 1 { fnv(&optHash, 1); i += 1; continue }
+            if kind == 0 { i += 1; break }
+            if kind == 1 { i += 1; continue }
             guard i + 1 < optEnd else { break }
             let len = Int(b[i + 1])
             guard len >= 2, i + len <= optEnd else { break }
-            for j in i..<(i + len) {
-                // MSS value (kind 2, bytes 2-3) is masked: middleboxes clamp it.
-                fnv(&optHash, kind == 2 && j >= i + 2 ? 0 : b[j])
-            }
+            if kind == 2, len == 4 { mssValue = i + 2 }
             if kind == 3, len == 3 { wscale = Int8(clamping: min(b[i + 2], 14)) }
             i += len
+        }
+        var optHash: UInt64 = 0
+        if i > optStart {
+            if mssValue >= 0 {
+                optHash = hashWords(UnsafeRawBufferPointer(rebasing: b[optStart..<mssValue])) &* 31
+                    ^ hashWords(UnsafeRawBufferPointer(rebasing: b[(mssValue + 2)..<i]))
+            } else {
+                optHash = hashWords(UnsafeRawBufferPointer(rebasing: b[optStart..<i]))
+            }
         }
         let segLen = l4Length - thl
         let payloadStart = l4 + thl

@@ -58,6 +58,8 @@ public struct TCPFrameAnalysis: Sendable {
 /// Key of a conversation: addresses and ports only, as Wireshark keys them.
 struct ConversationKey: Hashable {
     var a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16
+    static let zero = ConversationKey(a: IPAddress(hi: 0, lo: 0, isV4: true), b: IPAddress(hi: 0, lo: 0, isV4: true), pa: 0, pb: 0)
+    init(a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16) { self.a = a; self.b = b; self.pa = pa; self.pb = pb }
 
     /// One combine instead of seven (this is hashed several times per packet).
     func hash(into h: inout Hasher) { h.combine(hash64) }
