@@ -160,7 +160,8 @@ struct CaptureViews {
         let e = pairs.find(key, hash: h) ?? pairs.insert(key, hash: h, value: ViewPair())
         // this frame makes the views differ on this conversation: each keeps its own state from now
         if copyOf != nil || rename != nil { pairs[e].fork() }
-        let (ws, wsNew) = Self.analyze(s, &pairs[e].ws, finished: &finishedFlows, report: keepCopies || !pairs[e].forked)
+        let wsReport = keepCopies || !pairs[e].forked
+        let (ws, wsNew) = pairs[e].analyze(s, real: false, finished: &finishedFlows, report: wsReport)
         if wsNew { count.ws += 1 }
         if recordFrames, !ws.flags.isEmpty { wiresharkFrames[s.frame] = ws }
         if ws.flags.contains(.duplicateACK) { summary.dupAcksWireshark += 1 }
@@ -183,7 +184,7 @@ struct CaptureViews {
             return
         }
         guard let r = rename else {
-            let (real, realNew) = Self.analyze(s, &pairs[e].real, finished: &finishedFlows, report: !keepCopies)
+            let (real, realNew) = pairs[e].analyze(s, real: true, finished: &finishedFlows, report: !keepCopies)
             if realNew { count.real += 1 }
             record(real: s, analysis: real)
             return
@@ -194,33 +195,12 @@ struct CaptureViews {
         let rh = rk.hash64
         let re = pairs.find(rk, hash: rh) ?? pairs.insert(rk, hash: rh, value: ViewPair())
         pairs[re].fork()
-        let (real, realNew) = Self.analyze(rs, &pairs[re].real, finished: &finishedFlows, report: !keepCopies)
+        let (real, realNew) = pairs[re].analyze(rs, real: true, finished: &finishedFlows, report: !keepCopies)
         if realNew { count.real += 1 }
         record(real: rs, analysis: real)
     }
 
-    /// `s` through one view's conversation (created, or replaced on port reuse, as needed).
-    private static func analyze(_ s: TCPSegment, _ conv: inout Conversation?, finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
-        var flags: TCPAnalysisFlags = []
-        var created = false
-        // (optional chaining works on the conversation in place; `if let` or `== nil` would copy
-        // the ~350-byte value out of the table on every packet)
-        switch conv?.isReusedBy(s) {
-        case nil:
-            conv = Conversation(s, keepStats: true)
-            created = true
-        case true?:
-            if report { finish(conv!, into: &finished) }
-            conv = Conversation(s, keepStats: true)
-            created = true
-            flags.insert(.reusedPorts)
-        case false?:
-            break
-        }
-        return (TCPAnalyzer.analyze(s, &conv!, flags: flags, keepStats: true), created)
-    }
-
-    private static func finish(_ c: Conversation, into finished: inout [FlowStats]) {
+    static func finish(_ c: Conversation, into finished: inout [FlowStats]) {
         let s = c.stats.with(first: c.firstSeen, last: c.lastSeen)
         guard s.worthReporting else { return }
         finished.append(s)
@@ -250,8 +230,8 @@ struct CaptureViews {
             return false
         }
         for e in stride(from: pairs.count - 1, through: 0, by: -1) where pairs[e].forked {
-            if quiet(pairs[e].ws) { if keepCopies { gone.append(pairs[e].ws!) }; pairs[e].ws = nil; counts.ws += 1 }
-            if quiet(pairs[e].real) { if !keepCopies { gone.append(pairs[e].real!) }; pairs[e].real = nil; counts.real += 1 }
+            if quiet(pairs[e].ws) { if keepCopies { gone.append(pairs[e].ws!) }; pairs[e].drop(real: false); counts.ws += 1 }
+            if quiet(pairs[e].real) { if !keepCopies { gone.append(pairs[e].real!) }; pairs[e].drop(real: true); counts.real += 1 }
             if pairs[e].ws == nil && pairs[e].real == nil { pairs.remove(entry: e) }
         }
         for c in gone { Self.finish(c, into: &finishedFlows) }
@@ -293,16 +273,50 @@ struct CaptureViews {
 }
 
 /// Both views of one conversation. Until a copy or a renamed packet touches it, the real view has
-/// seen exactly the frames the Wireshark view has, so `ws` serves both; `fork()` gives the real
-/// view its own copy of the state from then on.
+/// seen exactly the frames the Wireshark view has, so the Wireshark state serves both; `fork()`
+/// gives the real view its own copy of the state from then on. The states are stored inline
+/// with a flag each (an Optional would be copied out on every packet to be looked at).
 struct ViewPair {
-    var ws: Conversation?
-    var real: Conversation?
+    private var wsState = Conversation.none
+    private var realState = Conversation.none
+    private var hasWS = false
+    private var hasReal = false
     private(set) var forked = false
+
+    var ws: Conversation? { hasWS ? wsState : nil }
+    var real: Conversation? { hasReal ? realState : nil }
 
     mutating func fork() {
         guard !forked else { return }
         forked = true
-        real = ws
+        realState = wsState
+        hasReal = hasWS
+    }
+
+    mutating func drop(real: Bool) {
+        if real { hasReal = false; realState = .none } else { hasWS = false; wsState = .none }
+    }
+
+    /// `s` through one view's conversation, in place (created, or replaced on port reuse).
+    mutating func analyze(_ s: TCPSegment, real: Bool, finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
+        real ? Self.analyze(s, &realState, &hasReal, finished: &finished, report: report)
+             : Self.analyze(s, &wsState, &hasWS, finished: &finished, report: report)
+    }
+
+    private static func analyze(_ s: TCPSegment, _ conv: inout Conversation, _ live: inout Bool,
+                                finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
+        var flags: TCPAnalysisFlags = []
+        var created = false
+        if !live {
+            conv = Conversation(s, keepStats: true)
+            live = true
+            created = true
+        } else if conv.isReusedBy(s) {
+            if report { CaptureViews.finish(conv, into: &finished) }
+            conv = Conversation(s, keepStats: true)
+            created = true
+            flags.insert(.reusedPorts)
+        }
+        return (TCPAnalyzer.analyze(s, &conv, flags: flags, keepStats: true), created)
     }
 }

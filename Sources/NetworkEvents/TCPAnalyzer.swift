@@ -118,6 +118,9 @@ struct Conversation {
     /// FIN or RST seen: the conversation may be retired soon after it goes quiet.
     var closing = false
     var stats: FlowStats
+    /// A placeholder for a view that has no conversation (see ViewPair).
+    static let none = Conversation(.placeholder, keepStats: false)
+
     init(_ p: TCPSegment, keepStats: Bool) {
         addr1 = p.src; port1 = p.srcPort
         firstSeen = p.time
