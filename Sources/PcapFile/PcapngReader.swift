@@ -160,6 +160,8 @@ public final class PcapngReader {
                 var ifid = 0, caplen = 0, origlen = 0, dataOff = 0
                 var tsUnits: UInt64 = 0
                 if type == 3 {
+                    // (a 12-byte simple packet block made the captured length negative and trapped: fuzzing)
+                    guard length >= 16 else { return .error("short simple packet block at byte \(fileOffset)") }
                     ifid = 0
                     origlen = Int(u32(8))
                     dataOff = 12

@@ -91,4 +91,15 @@ struct ReaderTests {
         #expect(r2.status == .partial)
         #expect(a2?.summary.truncatedAt?.contains("absurd block length") == true)
     }
+
+    @Test("a simple packet block shorter than its own header: an error with the offset, no trap (found by fuzzing)")
+    func shortSimplePacketBlock() {
+        func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+        let shb = le32(0x0A0D_0D0A) + le32(28) + le32(0x1A2B_3C4D) + [1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8) + le32(28)
+        let idb = le32(1) + le32(20) + [1, 0, 0, 0] + le32(65535) + le32(20)
+        let spb = le32(3) + le32(12) + le32(12)
+        let end = PcapngReader(bytes: shb + idb + spb).forEach { _, _ in true }
+        #expect(end == .error("short simple packet block at byte 48"))
+    }
 }
+
