@@ -25,17 +25,26 @@ public enum CaptureIngest {
             return (nil, InputReport(path: path, kind: kind, status: .unreadable, warnings: 1, detail: msg), [w])
         }
         let name = (path as NSString).lastPathComponent
-        var feeder: Feeder
+        // Two stages on two threads: this one reads (libpcap or the pcapng reader) and decodes;
+        // a second one runs the copy detector and both views. Frames go over in batches, in order.
+        let pipe = FramePipe()
+        let initial = CaptureAnalysis(path: path, linkTypeName: "", keepCopies: options.keepCopies,
+                                      copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames)
+        var feeder = Feeder(pipe: pipe, progress: options.progress, name: name)
         let end: PcapEnd
+        var linkTypeName: String
+        var pcapngTypes: String?
         if isNG {
             let reader: PcapngReader
             do { reader = try PcapngReader(path: path) } catch { return unreadable("cannot open the capture: \(error)") }
-            feeder = Feeder(analysis: CaptureAnalysis(path: path, linkTypeName: "pcapng", keepCopies: options.keepCopies,
-                                                      copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames),
-                            progress: options.progress, name: name)
+            linkTypeName = "pcapng"
+            let analyser = pipe.startAnalysing(initial)
             end = reader.forEach(&feeder) { f, h, b in f.feed(h, b) }
+            feeder.flush()
+            pipe.close()
+            analyser.wait()
             let types = Set(reader.interfaces.map(\.linkType)).sorted().map(PcapngReader.linkTypeName)
-            feeder.analysis.setLinkType("pcapng: \(reader.interfaces.count) interface(s), " + types.joined(separator: "+"))
+            pcapngTypes = "pcapng: \(reader.interfaces.count) interface(s), " + types.joined(separator: "+")
             for (t, n) in reader.skippedBlocks.sorted(by: { $0.key < $1.key }) where ![4, 5, 10, 0x0BAD, 0x40000BAD].contains(t) {
                 warnings.append(Warning(source: Provenance(path: path), message: "\(n) pcapng block(s) of unknown type 0x\(String(t, radix: 16)) skipped"))
             }
@@ -43,13 +52,16 @@ public enum CaptureIngest {
             let reader: PcapReader
             do { reader = try PcapReader(path: path) } catch { return unreadable("libpcap cannot open the capture: \(error)") }
             guard LinkType.isSupported(reader.linkType) else { return unreadable("link type \(reader.linkTypeName) (\(reader.linkType)) is not supported") }
-            feeder = Feeder(analysis: CaptureAnalysis(path: path, linkTypeName: reader.linkTypeName, keepCopies: options.keepCopies,
-                                                      copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames),
-                            progress: options.progress, name: name)
+            linkTypeName = reader.linkTypeName
+            let analyser = pipe.startAnalysing(initial)
             end = reader.forEach(&feeder) { f, h, b in f.feed(h, b) }
+            feeder.flush()
+            pipe.close()
+            analyser.wait()
         }
         if options.progress && feeder.frame >= 0x10000 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        var analysis = feeder.analysis
+        var analysis = pipe.result!
+        analysis.setLinkType(pcapngTypes ?? linkTypeName)
         let frame = feeder.frame
         let unsupported = feeder.unsupported
         for (lt, n) in unsupported {
@@ -72,17 +84,20 @@ public enum CaptureIngest {
     }
 }
 
-/// The per-capture reading state, passed inout through the reader (no captured variables).
+/// The per-capture reading state, passed inout through the reader (no captured variables):
+/// decodes each frame into the current batch and hands full batches to the pipe.
 private struct Feeder {
-    var analysis: CaptureAnalysis
+    let pipe: FramePipe
     let progress: Bool
     let name: String
     var frame = 0
     var unsupported: [Int32: Int] = [:]
     var bytesRead = 0
+    var batch = FrameBatch()
+    var scratch = TCPSegment.empty
 
-    init(analysis: CaptureAnalysis, progress: Bool, name: String) {
-        self.analysis = analysis; self.progress = progress; self.name = name
+    init(pipe: FramePipe, progress: Bool, name: String) {
+        self.pipe = pipe; self.progress = progress; self.name = name
     }
 
     mutating func feed(_ hdr: PacketHeader, _ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -94,8 +109,121 @@ private struct Feeder {
             }
         }
         if !LinkType.isSupported(hdr.linkType) { unsupported[hdr.linkType, default: 0] += 1 }
-        analysis.add(frame: frame, time: hdr.timestampNanos, linkType: hdr.linkType, bytes: bytes,
-                     originalLength: hdr.originalLength, interfaceID: hdr.interfaceID)
+        let skip = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
+                                        time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &scratch)
+        batch.times.append(hdr.timestampNanos)
+        batch.skips.append(skip)
+        if skip == nil { batch.segments.append(scratch) }
+        if batch.times.count >= FrameBatch.size { flush() }
         return true
+    }
+
+    mutating func flush() {
+        guard !batch.times.isEmpty else { return }
+        pipe.put(batch)
+        batch = pipe.emptyBatch()
+    }
+}
+
+/// Frames decoded on the reading thread: per frame its time and why it is no TCP segment (nil:
+/// the next of `segments`).
+struct FrameBatch: Sendable {
+    static let size = 1024
+    var times: [Int64] = []
+    var skips: [DecodeSkip?] = []
+    var segments: [TCPSegment] = []
+
+    mutating func removeAll() {
+        times.removeAll(keepingCapacity: true); skips.removeAll(keepingCapacity: true); segments.removeAll(keepingCapacity: true)
+    }
+}
+
+/// The hand-over between the reading and the analysing thread: a bounded FIFO of batches (at
+/// most `depth` waiting, so memory stays flat; consumed ones come back to be filled again), and
+/// the analysis when the second thread is done. State is guarded by `cond`; nothing else is shared.
+final class FramePipe: @unchecked Sendable {
+    static let depth = 8
+    private let cond = NSCondition()
+    private var queue: [FrameBatch] = []
+    private var spare: [FrameBatch] = []
+    private var closed = false
+    private var finished: CaptureAnalysis?
+
+    /// The analysis, once `Analyser.wait()` returned.
+    var result: CaptureAnalysis? { cond.lock(); defer { cond.unlock() }; return finished }
+
+    func put(_ b: FrameBatch) {
+        cond.lock()
+        while queue.count >= Self.depth { cond.wait() }
+        queue.append(b)
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// A batch to fill: a consumed one when there is one (no allocation, no page faults).
+    func emptyBatch() -> FrameBatch {
+        cond.lock()
+        defer { cond.unlock() }
+        return spare.popLast() ?? FrameBatch()
+    }
+
+    private func recycle(_ b: consuming FrameBatch) {
+        b.removeAll()
+        cond.lock()
+        if spare.count < Self.depth + 2 { spare.append(b) }
+        cond.unlock()
+    }
+
+    func close() {
+        cond.lock()
+        closed = true
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    private func take() -> FrameBatch? {
+        cond.lock()
+        defer { cond.unlock() }
+        while queue.isEmpty && !closed { cond.wait() }
+        if queue.isEmpty { return nil }
+        let b = queue.removeFirst()
+        cond.broadcast()
+        return b
+    }
+
+    struct Analyser {
+        let done: DispatchSemaphore
+        func wait() { done.wait() }
+    }
+
+    /// Starts the second thread: every batch through `analysis` (copy detection and both views),
+    /// in order, until `close()`.
+    func startAnalysing(_ analysis: CaptureAnalysis) -> Analyser {
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            var a = analysis
+            var frame = 0
+            while let b = self.take() {
+                var k = 0
+                for i in b.times.indices {
+                    frame += 1
+                    if let why = b.skips[i] {
+                        a.enqueue(frame: frame, time: b.times[i], skipped: why)
+                    } else {
+                        a.enqueue(frame: frame, time: b.times[i], segment: b.segments[k])
+                        k += 1
+                    }
+                }
+                a.runViews()
+                self.recycle(b)
+            }
+            self.cond.lock()
+            self.finished = a
+            self.cond.unlock()
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        return Analyser(done: done)
     }
 }

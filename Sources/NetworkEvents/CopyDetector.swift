@@ -15,6 +15,8 @@ public struct DirectedTuple: Hashable, Sendable {
 }
 
 extension TCPSegment {
+    /// A segment with every field zero, to decode into (`PacketDecoder.decode(…, into:)`).
+    public static var empty: TCPSegment { placeholder }
     static let placeholder = TCPSegment(
         frame: 0, time: 0, src: IPAddress(hi: 0, lo: 0, isV4: true), dst: IPAddress(hi: 0, lo: 0, isV4: true),
         srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0, segmentLength: 0, windowScale: -1, ttl: 0,
@@ -30,7 +32,7 @@ extension TCPSegment {
 /// Decisions come out in file order, each once its packet is `window` old: by then every copy
 /// of a packet has arrived, so a group is decided when its first packet leaves, and its later
 /// members carry their decision until they leave in turn. Memory holds the last few ms of packets.
-public struct CopyDetector {
+public struct CopyDetector: Sendable {
     public struct Decision: Sendable {
         public var segment: TCPSegment
         /// Frame number of the packet this one copies, or nil for a kept (real) packet.
@@ -48,7 +50,7 @@ public struct CopyDetector {
         }
     }
 
-    struct Entry {
+    struct Entry: Sendable {
         var segment: TCPSegment
         /// The segment's conversation and its hash (computed once, used again by the views).
         var key = ConversationKey.zero

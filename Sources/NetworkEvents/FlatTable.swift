@@ -122,6 +122,8 @@ struct FlatTable<Key: Equatable, Value> {
     var allValues: [Value] { values }
 }
 
+extension FlatTable: Sendable where Key: Sendable, Value: Sendable {}
+
 /// A 64-bit finaliser (MurmurHash3's fmix64): spreads every input bit over the result.
 @inline(__always) func mix64(_ x: UInt64) -> UInt64 {
     var k = x

@@ -56,7 +56,7 @@ public struct TCPFrameAnalysis: Sendable {
 @inline(__always) func seqLE(_ x: UInt32, _ y: UInt32) -> Bool { Int32(bitPattern: x &- y) <= 0 }
 
 /// Key of a conversation: addresses and ports only, as Wireshark keys them.
-struct ConversationKey: Hashable {
+struct ConversationKey: Hashable, Sendable {
     var a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16
     static let zero = ConversationKey(a: IPAddress(hi: 0, lo: 0, isV4: true), b: IPAddress(hi: 0, lo: 0, isV4: true), pa: 0, pb: 0)
     init(a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16) { self.a = a; self.b = b; self.pa = pa; self.pb = pb }
@@ -80,7 +80,7 @@ private func < (l: (IPAddress, UInt16), r: (IPAddress, UInt16)) -> Bool { l.0 < 
 private func == (l: (IPAddress, UInt16), r: (IPAddress, UInt16)) -> Bool { l.0 == r.0 && l.1 == r.1 }
 
 /// A segment not yet acknowledged (Wireshark's ual list entry).
-struct Unacked {
+struct Unacked: Sendable {
     var frame: Int
     var seq: UInt32
     var nextseq: UInt32
@@ -88,7 +88,7 @@ struct Unacked {
 }
 
 /// Per-direction state (Wireshark's tcp_flow_t).
-struct FlowState {
+struct FlowState: Sendable {
     var nextseq: UInt32 = 0
     var nextseqtime: Int64 = 0
     var maxseqtobeacked: UInt32 = 0
@@ -106,7 +106,7 @@ struct FlowState {
 }
 
 /// One conversation's state, a value kept inline in the analyser's table and updated in place.
-struct Conversation {
+struct Conversation: Sendable {
     var flow1 = FlowState()
     var flow2 = FlowState()
     var addr1: IPAddress
