@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite under AddressSanitizer (and ThreadSanitizer with `thread`), each in
-# its own build folder. nodesleuth runs single-threaded (libsystemd forbids sharing a journal
-# across threads), so TSan mostly guards the test harness itself.
+# its own build folder. The capture stage runs on two threads (reading, analysis: CaptureIngest's
+# FramePipe); the rest is single-threaded (libsystemd forbids sharing a journal across threads).
 #   scripts/sanitize.sh [address|thread|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
