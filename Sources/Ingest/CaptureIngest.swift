@@ -113,7 +113,10 @@ private struct Feeder {
                                         time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &scratch)
         batch.times.append(hdr.timestampNanos)
         batch.skips.append(skip)
-        if skip == nil { batch.segments.append(scratch) }
+        if skip == nil {
+            batch.segments.append(scratch)
+            batch.hashes.append(SegmentHashes(scratch))
+        }
         if batch.times.count >= FrameBatch.size { flush() }
         return true
     }
@@ -132,9 +135,11 @@ struct FrameBatch: Sendable {
     var times: [Int64] = []
     var skips: [DecodeSkip?] = []
     var segments: [TCPSegment] = []
+    var hashes: [SegmentHashes] = []
 
     mutating func removeAll() {
-        times.removeAll(keepingCapacity: true); skips.removeAll(keepingCapacity: true); segments.removeAll(keepingCapacity: true)
+        times.removeAll(keepingCapacity: true); skips.removeAll(keepingCapacity: true)
+        segments.removeAll(keepingCapacity: true); hashes.removeAll(keepingCapacity: true)
     }
 }
 
@@ -210,7 +215,7 @@ final class FramePipe: @unchecked Sendable {
                     if let why = b.skips[i] {
                         a.enqueue(frame: frame, time: b.times[i], skipped: why)
                     } else {
-                        a.enqueue(frame: frame, time: b.times[i], segment: b.segments[k])
+                        a.enqueue(frame: frame, time: b.times[i], segment: b.segments[k], hashes: b.hashes[k])
                         k += 1
                     }
                 }

@@ -57,8 +57,8 @@ public struct CaptureAnalysis: Sendable {
 
     /// Feeds one frame (file order, 1-based) decoded elsewhere (the reading thread) through copy
     /// detection; the views see it at the next `runViews()` (batching them is cheaper).
-    public mutating func enqueue(frame: Int, time: Int64, segment: TCPSegment) {
-        front.add(time: time, into: &decided) { $0 = segment; return nil }
+    public mutating func enqueue(frame: Int, time: Int64, segment: TCPSegment, hashes: SegmentHashes? = nil) {
+        front.add(time: time, into: &decided, hashes: hashes) { $0 = segment; return nil }
     }
 
     /// Counts a frame that is no TCP segment.
@@ -145,11 +145,11 @@ public struct CaptureFront: Sendable {
         }
     }
 
-    mutating func add(time: Int64, into out: inout DecidedFrames, decoding decode: (inout TCPSegment) -> DecodeSkip?) {
+    mutating func add(time: Int64, into out: inout DecidedFrames, hashes: SegmentHashes? = nil, decoding decode: (inout TCPSegment) -> DecodeSkip?) {
         frames += 1
         if time < firstTime { firstTime = time }
         if time > lastTime { lastTime = time }
-        let skip = keepCopies ? decode(&scratch) : detector.push(decoding: decode)
+        let skip = keepCopies ? decode(&scratch) : detector.push(hashes: hashes, decoding: decode)
         if let skip {
             skipped[skip.rawValue, default: 0] += 1
             return

@@ -24,6 +24,20 @@ extension TCPSegment {
         fingerprint: PacketFingerprint(ipVersion: 0, ipLength: 0, ipID: 0, seq: 0, ack: 0, flagsOffset: 0, window: 0, urgent: 0, optionsHash: 0, payloadLength: 0, payloadHash: 0))
 }
 
+/// A segment's conversation key and the hashes the copy detector and the views look up, which
+/// the reading thread computes so that the analysing one does not have to.
+public struct SegmentHashes: Sendable {
+    let key: ConversationKey
+    let keyHash: UInt64
+    let fingerprintHash: UInt64
+
+    public init(_ s: TCPSegment) {
+        key = ConversationKey(s)
+        keyHash = key.hash64
+        fingerprintHash = s.fingerprint.hash64
+    }
+}
+
 /// Recognises the copies `tcpdump -i any` (or a multi-interface pcapng) records of one packet:
 /// same fingerprint (fields no device rewrites), within `window`, on a capture signature the
 /// group has not used yet (shared/docs/any-capture-dupes.md). Identical packets on the same
@@ -109,7 +123,7 @@ public struct CopyDetector: Sendable {
 
     /// Decodes the next frame straight into the queue (no copy of the segment) and adds it;
     /// returns why it is no TCP segment, if it is not (then nothing is added).
-    mutating func push(decoding decode: (inout TCPSegment) -> DecodeSkip?) -> DecodeSkip? {
+    mutating func push(hashes given: SegmentHashes? = nil, decoding decode: (inout TCPSegment) -> DecodeSkip?) -> DecodeSkip? {
         if head > 1024 && head * 2 > pending.count {
             pending.removeFirst(head)
             base += head
@@ -125,8 +139,9 @@ public struct CopyDetector: Sendable {
         }
         let time = pending[n].segment.time
         release(before: time &- windowNanos, limit: n)
-        let key = ConversationKey(pending[n].segment)
-        let kh = key.hash64
+        let h = given ?? SegmentHashes(pending[n].segment)
+        let key = h.key
+        let kh = h.keyHash
         pending[n].key = key
         pending[n].keyHash = kh
         if let e = firstSeen.find(key, hash: kh) {
@@ -148,7 +163,7 @@ public struct CopyDetector: Sendable {
             open.removeAll { _, first in first < live }
         }
         let fp = pending[n].segment.fingerprint
-        let fh = fp.hash64
+        let fh = h.fingerprintHash
         if let o = open.find(fp, hash: fh) {
             let i = open[o] - base
             if i >= ready, i < n, time &- pending[i].segment.time <= windowNanos, !uses(group: i, pending[n].segment.signature) {
