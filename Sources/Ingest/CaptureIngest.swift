@@ -11,6 +11,9 @@ public enum CaptureIngest {
         public var copyWindowNanos: Int64 = 10_000_000
         /// Print progress on stderr (the CLI sets it when stderr is a terminal).
         public var progress = false
+        /// Two threads (reading + decoding, then detection + views) where there are two cores; one
+        /// thread otherwise (handing batches between threads that share one core only costs).
+        public var twoThreads = ProcessInfo.processInfo.activeProcessorCount >= 2
         public init(keepCopies: Bool = false, recordFrames: Bool = false) {
             self.keepCopies = keepCopies; self.recordFrames = recordFrames
         }
@@ -30,7 +33,7 @@ public enum CaptureIngest {
         let pipe = FramePipe()
         let initial = CaptureAnalysis(path: path, linkTypeName: "", keepCopies: options.keepCopies,
                                       copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames)
-        var feeder = Feeder(pipe: pipe, progress: options.progress, name: name)
+        var feeder = Feeder(pipe: pipe, direct: options.twoThreads ? nil : initial, progress: options.progress, name: name)
         let end: PcapEnd
         var linkTypeName: String
         var pcapngTypes: String?
@@ -38,7 +41,7 @@ public enum CaptureIngest {
             let reader: PcapngReader
             do { reader = try PcapngReader(path: path) } catch { return unreadable("cannot open the capture: \(error)") }
             linkTypeName = "pcapng"
-            let analyser = pipe.startAnalysing(initial)
+            let analyser = pipe.startAnalysing(options.twoThreads ? initial : nil)
             end = reader.forEach(&feeder) { f, h, b in f.feed(h, b) }
             feeder.flush()
             pipe.close()
@@ -53,14 +56,14 @@ public enum CaptureIngest {
             do { reader = try PcapReader(path: path) } catch { return unreadable("libpcap cannot open the capture: \(error)") }
             guard LinkType.isSupported(reader.linkType) else { return unreadable("link type \(reader.linkTypeName) (\(reader.linkType)) is not supported") }
             linkTypeName = reader.linkTypeName
-            let analyser = pipe.startAnalysing(initial)
+            let analyser = pipe.startAnalysing(options.twoThreads ? initial : nil)
             end = reader.forEach(&feeder) { f, h, b in f.feed(h, b) }
             feeder.flush()
             pipe.close()
             analyser.wait()
         }
         if options.progress && feeder.frame >= 0x10000 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        var analysis = pipe.result!
+        var analysis = feeder.direct ?? pipe.result!
         analysis.setLinkType(pcapngTypes ?? linkTypeName)
         let frame = feeder.frame
         let unsupported = feeder.unsupported
@@ -88,6 +91,8 @@ public enum CaptureIngest {
 /// decodes each frame into the current batch and hands full batches to the pipe.
 private struct Feeder {
     let pipe: FramePipe
+    /// The analysis itself when it runs on this thread (one core).
+    var direct: CaptureAnalysis?
     let progress: Bool
     let name: String
     var frame = 0
@@ -96,8 +101,8 @@ private struct Feeder {
     var batch = FrameBatch()
     var scratch = TCPSegment.empty
 
-    init(pipe: FramePipe, progress: Bool, name: String) {
-        self.pipe = pipe; self.progress = progress; self.name = name
+    init(pipe: FramePipe, direct: CaptureAnalysis?, progress: Bool, name: String) {
+        self.pipe = pipe; self.direct = direct; self.progress = progress; self.name = name
     }
 
     mutating func feed(_ hdr: PacketHeader, _ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -109,6 +114,11 @@ private struct Feeder {
             }
         }
         if !LinkType.isSupported(hdr.linkType) { unsupported[hdr.linkType, default: 0] += 1 }
+        if direct != nil {
+            direct!.add(frame: frame, time: hdr.timestampNanos, linkType: hdr.linkType, bytes: bytes,
+                        originalLength: hdr.originalLength, interfaceID: hdr.interfaceID)
+            return true
+        }
         let skip = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
                                         time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &scratch)
         batch.times.append(hdr.timestampNanos)
@@ -202,9 +212,13 @@ final class FramePipe: @unchecked Sendable {
     }
 
     /// Starts the second thread: every batch through `analysis` (copy detection and both views),
-    /// in order, until `close()`.
-    func startAnalysing(_ analysis: CaptureAnalysis) -> Analyser {
+    /// in order, until `close()`. Nil: no second thread (the analysis runs on the reading one).
+    func startAnalysing(_ analysis: CaptureAnalysis?) -> Analyser {
         let done = DispatchSemaphore(value: 0)
+        guard let analysis else {
+            done.signal()
+            return Analyser(done: done)
+        }
         let thread = Thread { [self] in
             var a = analysis
             var frame = 0

@@ -108,4 +108,26 @@ struct SyntheticCaptureTests {
         #expect(!a.copyFrames.isEmpty || file.contains("none"))
         #expect(mine == expected, "\(Set(mine.keys).symmetricDifference(expected.keys).sorted().prefix(10))")
     }
+
+    /// The capture stage runs on two threads where there are two cores; one thread must give the
+    /// same results (and the one-core path is otherwise not exercised on a 2-core machine).
+    @Test("one thread and two threads give the same analysis", arguments: files)
+    func threadsAgree(file: String) throws {
+        let path = Shared.testdata.appendingPathComponent("pcap/synthetic/\(file)").path
+        var one = CaptureIngest.Options(recordFrames: true)
+        one.twoThreads = false
+        var two = CaptureIngest.Options(recordFrames: true)
+        two.twoThreads = true
+        let a = try #require(CaptureIngest.read(path: path, options: one).0)
+        let b = try #require(CaptureIngest.read(path: path, options: two).0)
+        #expect(a.summary.frames == b.summary.frames && a.summary.tcpSegments == b.summary.tcpSegments)
+        #expect(a.summary.retransmissionsReal == b.summary.retransmissionsReal)
+        #expect(a.summary.retransmissionsWireshark == b.summary.retransmissionsWireshark)
+        #expect(a.summary.duplicateCopies == b.summary.duplicateCopies && a.summary.linkType == b.summary.linkType)
+        #expect(a.copyFrames == b.copyFrames)
+        #expect(a.wiresharkFrames.mapValues(\.flags.rawValue) == b.wiresharkFrames.mapValues(\.flags.rawValue))
+        #expect(a.realFrames.mapValues(\.flags.rawValue) == b.realFrames.mapValues(\.flags.rawValue))
+        #expect(a.events.map(\.frame) == b.events.map(\.frame))
+    }
 }
+
