@@ -86,7 +86,12 @@ public struct CopyDetector: Sendable {
     var head = 0
     private(set) var ready = 0
     private var base = 0
-    private var open = FlatTable<PacketFingerprint, Int>()
+    /// The newest group of each fingerprint still waiting (its first entry's absolute index), by
+    /// fingerprint hash: open addressing over a short probe run, where a slot whose entry has
+    /// been released counts as free, so nothing is ever removed (`openAbs` -1: never used).
+    private var openHash = [UInt64](repeating: 0, count: 4096)
+    private var openAbs = [Int](repeating: -1, count: 4096)
+    private static let probes = 8
     private var firstSeen = FlatTable<ConversationKey, (order: Int, last: Int64)>()
     private var seenCounter = 0
     private var rewrite: [DirectedTuple: DirectedTuple] = [:]
@@ -156,26 +161,60 @@ public struct CopyDetector: Sendable {
             }
             firstSeen.insert(key, hash: kh, value: (seenCounter, time))
         }
-        // `open` keeps entries of released groups until a purge (a lookup that finds one starts
-        // a new group): cheaper than a removal per packet.
-        if open.count > 4 * (n - ready) + 4096 {
-            let live = base + ready
-            open.removeAll { _, first in first < live }
-        }
         let fp = pending[n].segment.fingerprint
         let fh = h.fingerprintHash
-        if let o = open.find(fp, hash: fh) {
-            let i = open[o] - base
-            if i >= ready, i < n, time &- pending[i].segment.time <= windowNanos, !uses(group: i, pending[n].segment.signature) {
+        let live = base + ready
+        var mask = openAbs.count - 1
+        var free = -1
+        for p in 0..<Self.probes {
+            let slot = (Int(truncatingIfNeeded: fh) &+ p) & mask
+            let a = openAbs[slot]
+            if a < live {
+                if free < 0 { free = slot }
+                continue
+            }
+            guard openHash[slot] == fh, pending[a - base].segment.fingerprint == fp else { continue }
+            let i = a - base
+            if i < n, time &- pending[i].segment.time <= windowNanos, !uses(group: i, pending[n].segment.signature) {
                 pending[i].members.append(abs)
                 pending[n].groupFirst = base + i
                 return nil
             }
-            open[o] = abs
-        } else {
-            open.insert(fp, hash: fh, value: abs)
+            // too old, or that interface already has its copy: a new group takes the slot
+            openAbs[slot] = abs
+            return nil
         }
+        while free < 0 {
+            growOpenIndex(live: live)
+            mask = openAbs.count - 1
+            for p in 0..<Self.probes where openAbs[(Int(truncatingIfNeeded: fh) &+ p) & mask] < live {
+                free = (Int(truncatingIfNeeded: fh) &+ p) & mask
+                break
+            }
+        }
+        openHash[free] = fh
+        openAbs[free] = abs
         return nil
+    }
+
+    /// Doubles the fingerprint index (a probe run was full of waiting groups), keeping those;
+    /// doubles again in the unlikely case one of them finds no slot.
+    private mutating func growOpenIndex(live: Int) {
+        let (oldHash, oldAbs) = (openHash, openAbs)
+        var size = oldAbs.count * 2
+        rebuild: while true {
+            openHash = [UInt64](repeating: 0, count: size)
+            openAbs = [Int](repeating: -1, count: size)
+            let mask = size - 1
+            for (h, a) in zip(oldHash, oldAbs) where a >= live {
+                var p = 0
+                while p < Self.probes, openAbs[(Int(truncatingIfNeeded: h) &+ p) & mask] >= live { p += 1 }
+                guard p < Self.probes else { size *= 2; continue rebuild }
+                openHash[(Int(truncatingIfNeeded: h) &+ p) & mask] = h
+                openAbs[(Int(truncatingIfNeeded: h) &+ p) & mask] = a
+            }
+            return
+        }
     }
 
     private func uses(group i: Int, _ sig: CaptureSignature) -> Bool {
