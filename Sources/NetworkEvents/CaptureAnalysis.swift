@@ -3,9 +3,9 @@ import ForensicModel
 /// Runs one capture through both views: Wireshark's (every frame, copies included) and the
 /// real one (copies removed first), and collects the summary and retransmission events.
 ///
-/// Two stages, which `CaptureIngest` runs on two threads: the front (`CaptureFront`: frame counts,
-/// decoding, copy detection) and the back (`CaptureViews`: both views), joined by batches of
-/// decided frames in file order. Used directly, as here, both run on the calling thread.
+/// Inside, a front (`CaptureFront`: frame counts, decoding, copy detection) hands decided frames
+/// in file order to the views (`CaptureViews`) in batches. `CaptureIngest` decodes on its reading
+/// thread and feeds this on a second one (`enqueue`, `runViews`); `add` does it all in place.
 public struct CaptureAnalysis: Sendable {
     private var front: CaptureFront
     private var views: CaptureViews
@@ -34,14 +34,6 @@ public struct CaptureAnalysis: Sendable {
     public init(path: String, linkTypeName: String, keepCopies: Bool = false, copyWindowNanos: Int64 = 10_000_000, recordFrames: Bool = false) {
         front = CaptureFront(keepCopies: keepCopies, copyWindowNanos: copyWindowNanos)
         views = CaptureViews(path: path, linkTypeName: linkTypeName, keepCopies: keepCopies, recordFrames: recordFrames)
-    }
-
-    /// The two stages of a capture, for running them on two threads; `init(front:back:)` joins them.
-    public func split() -> (CaptureFront, CaptureBack) { (front, CaptureBack(views: views)) }
-
-    public init(front: CaptureFront, back: CaptureBack) {
-        self.front = front
-        self.views = back.views
     }
 
     public mutating func setLinkType(_ name: String) { views.summary.linkType = name }
@@ -94,7 +86,7 @@ public struct CaptureAnalysis: Sendable {
 
 /// Frames whose copy decision is final, in file order, with the points where the views retire
 /// quiet conversations: what the front stage hands to the back one.
-public struct DecidedFrames: Sendable {
+struct DecidedFrames: Sendable {
     var segments: [TCPSegment] = []
     var keys: [ConversationKey] = []
     var hashes: [UInt64] = []
@@ -103,15 +95,14 @@ public struct DecidedFrames: Sendable {
     /// (number of frames before it, capture time): a retirement sweep of the views.
     var sweeps: [(at: Int, now: Int64)] = []
 
-    public init() {}
-    public var count: Int { segments.count }
+    var count: Int { segments.count }
     var isEmpty: Bool { segments.isEmpty && sweeps.isEmpty }
 
     mutating func append(_ s: borrowing TCPSegment, key: ConversationKey, hash: UInt64, copyOf c: Int?, rename: DirectedTuple?) {
         segments.append(copy s); keys.append(key); hashes.append(hash); copyOf.append(c); renames.append(rename)
     }
 
-    public mutating func removeAll() {
+    mutating func removeAll() {
         segments.removeAll(keepingCapacity: true); keys.removeAll(keepingCapacity: true); hashes.removeAll(keepingCapacity: true)
         copyOf.removeAll(keepingCapacity: true); renames.removeAll(keepingCapacity: true); sweeps.removeAll(keepingCapacity: true)
     }
@@ -119,7 +110,7 @@ public struct DecidedFrames: Sendable {
 
 /// The front stage: counts frames, decodes them, and runs the copy detector (or, with copies
 /// kept, passes every segment on).
-public struct CaptureFront: Sendable {
+struct CaptureFront: Sendable {
     private var detector: CopyDetector
     private let keepCopies: Bool
     private var lastSweep: Int64 = 0
@@ -137,8 +128,8 @@ public struct CaptureFront: Sendable {
 
     /// Feeds one frame (file order, 1-based) as captured; it is decoded in place and whatever
     /// became final is appended to `out`.
-    public mutating func add(frame: Int, time: Int64, linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int,
-                             interfaceID: UInt32 = 0, into out: inout DecidedFrames) {
+    mutating func add(frame: Int, time: Int64, linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int,
+                      interfaceID: UInt32 = 0, into out: inout DecidedFrames) {
         add(time: time, into: &out) {
             PacketDecoder.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time,
                                  interfaceID: interfaceID, into: &$0)
@@ -183,7 +174,7 @@ public struct CaptureFront: Sendable {
     }
 
     /// End of input: every remaining decision.
-    public mutating func finish(into out: inout DecidedFrames) {
+    mutating func finish(into out: inout DecidedFrames) {
         detector.finish()
         handOut(into: &out)
     }
@@ -200,14 +191,6 @@ public struct CaptureFront: Sendable {
         summary.copyInterfaces = detector.copyInterfaces
         summary.addressRewrites = detector.addressRewrites
     }
-}
-
-/// The back stage: both views.
-public struct CaptureBack: Sendable {
-    var views: CaptureViews
-
-    /// Runs the decided frames through the views (and empties nothing: the caller reuses `d`).
-    public mutating func consume(_ d: inout DecidedFrames) { views.consume(&d) }
 }
 
 /// The two views' state: conversations (paired, see `ViewPair`), counts, events.

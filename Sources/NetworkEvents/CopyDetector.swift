@@ -54,14 +54,6 @@ public struct CopyDetector: Sendable {
         /// For a kept packet of a DNAT'ed connection: the name (tuple) it is analysed under in the
         /// real view, the one the connection was first seen with. `segment` is as captured.
         public var rename: DirectedTuple? = nil
-
-        /// The segment as the real view sees it.
-        public var realSegment: TCPSegment {
-            guard let r = rename else { return segment }
-            var s = segment
-            s.src = r.src; s.dst = r.dst; s.srcPort = r.sport; s.dstPort = r.dport
-            return s
-        }
     }
 
     struct Entry: Sendable {
@@ -69,8 +61,6 @@ public struct CopyDetector: Sendable {
         /// The segment's conversation and its hash (computed once, used again by the views).
         var key = ConversationKey.zero
         var keyHash: UInt64 = 0
-        /// Absolute index of the group's first entry (itself for a first).
-        var groupFirst: Int
         /// Absolute indices of the later members (firsts only; usually empty).
         var members: [Int] = []
         var copyOf: Int? = nil
@@ -137,7 +127,7 @@ public struct CopyDetector: Sendable {
         }
         let n = pending.count
         let abs = base + n
-        pending.append(Entry(segment: .placeholder, groupFirst: abs))
+        pending.append(Entry(segment: .placeholder))
         if let skip = decode(&pending[n].segment) {
             pending.removeLast()
             return skip
@@ -177,7 +167,6 @@ public struct CopyDetector: Sendable {
             let i = a - base
             if i < n, time &- pending[i].segment.time <= windowNanos, !uses(group: i, pending[n].segment.signature) {
                 pending[i].members.append(abs)
-                pending[n].groupFirst = base + i
                 return nil
             }
             // too old, or that interface already has its copy: a new group takes the slot
