@@ -227,13 +227,12 @@ final class FramePipe: @unchecked Sendable {
                 for i in b.times.indices {
                     frame += 1
                     if let why = b.skips[i] {
-                        a.enqueue(frame: frame, time: b.times[i], skipped: why)
+                        a.add(frame: frame, time: b.times[i], skipped: why)
                     } else {
-                        a.enqueue(frame: frame, time: b.times[i], segment: b.segments[k], hashes: b.hashes[k])
+                        a.add(frame: frame, time: b.times[i], segment: b.segments[k], hashes: b.hashes[k])
                         k += 1
                     }
                 }
-                a.runViews()
                 self.recycle(b)
             }
             self.cond.lock()

@@ -3,13 +3,20 @@ import ForensicModel
 /// Runs one capture through both views: Wireshark's (every frame, copies included) and the
 /// real one (copies removed first), and collects the summary and retransmission events.
 ///
-/// Inside, a front (`CaptureFront`: frame counts, decoding, copy detection) hands decided frames
-/// in file order to the views (`CaptureViews`) in batches. `CaptureIngest` decodes on its reading
-/// thread and feeds this on a second one (`enqueue`, `runViews`); `add` does it all in place.
+/// Frames go through the copy detector, which releases them in file order once their copies
+/// can no longer arrive; each released frame goes to the views (`CaptureViews`) read in place
+/// from the detector's queue. `CaptureIngest` decodes on its reading thread and feeds decoded
+/// segments here on a second one; `add(…bytes…)` decodes in place.
 public struct CaptureAnalysis: Sendable {
-    private var front: CaptureFront
+    private var detector: CopyDetector
     private var views: CaptureViews
-    private var decided = DecidedFrames()
+    private let keepCopies: Bool
+    private var lastSweep: Int64 = 0
+    /// Where a frame is decoded when there is no copy detection (`keepCopies`).
+    private var scratch = TCPSegment.placeholder
+    private var frames = 0, tcpSegments = 0, rsts = 0
+    private var firstTime: Int64 = .max, lastTime: Int64 = .min
+    private var skipped: [String: Int] = [:]
     private var finished = false
 
     public var summary: CaptureSummary { views.summary }
@@ -23,17 +30,15 @@ public struct CaptureAnalysis: Sendable {
     public var realFrames: [Int: TCPFrameAnalysis] { views.realFrames }
     public var copyFrames: [Int: Int] { views.copyFrames }
     /// Conversations quiet this long are retired (closed ones after `closedIdleNanos`).
-    public var idleNanos: Int64 {
-        get { views.idleNanos }
-        set { views.idleNanos = newValue; front.idleNanos = newValue }
-    }
+    public var idleNanos: Int64 { get { views.idleNanos } set { views.idleNanos = newValue } }
     public var closedIdleNanos: Int64 { get { views.closedIdleNanos } set { views.closedIdleNanos = newValue } }
     /// At most this many live conversation pairs (the least recently seen fifth goes beyond it).
     public var maxLive: Int { get { views.maxLive } set { views.maxLive = newValue } }
 
     public init(path: String, linkTypeName: String, keepCopies: Bool = false, copyWindowNanos: Int64 = 10_000_000, recordFrames: Bool = false) {
-        front = CaptureFront(keepCopies: keepCopies, copyWindowNanos: copyWindowNanos)
+        detector = CopyDetector(windowNanos: copyWindowNanos)
         views = CaptureViews(path: path, linkTypeName: linkTypeName, keepCopies: keepCopies, recordFrames: recordFrames)
+        self.keepCopies = keepCopies
     }
 
     public mutating func setLinkType(_ name: String) { views.summary.linkType = name }
@@ -41,102 +46,30 @@ public struct CaptureAnalysis: Sendable {
     /// Feeds one frame (file order, 1-based), decoded already.
     public mutating func add(frame: Int, time: Int64, decoded: Result<TCPSegment, DecodeSkip>) {
         switch decoded {
-        case .success(let s): front.add(time: time, into: &decided) { $0 = s; return nil }
-        case .failure(let why): front.add(time: time, into: &decided) { _ in why }
+        case .success(let s): add(time: time) { $0 = s; return nil }
+        case .failure(let why): add(time: time) { _ in why }
         }
-        drain()
     }
 
-    /// Feeds one frame (file order, 1-based) decoded elsewhere (the reading thread) through copy
-    /// detection; the views see it at the next `runViews()` (batching them is cheaper).
-    public mutating func enqueue(frame: Int, time: Int64, segment: TCPSegment, hashes: SegmentHashes? = nil) {
-        front.add(time: time, into: &decided, hashes: hashes) { $0 = segment; return nil }
+    /// Feeds one frame (file order, 1-based) decoded on another thread, with its lookup hashes.
+    public mutating func add(frame: Int, time: Int64, segment: TCPSegment, hashes: SegmentHashes? = nil) {
+        add(time: time, hashes: hashes) { $0 = segment; return nil }
     }
 
     /// Counts a frame that is no TCP segment.
-    public mutating func enqueue(frame: Int, time: Int64, skipped why: DecodeSkip) {
-        front.add(time: time, into: &decided) { _ in why }
+    public mutating func add(frame: Int, time: Int64, skipped why: DecodeSkip) {
+        add(time: time) { _ in why }
     }
-
-    /// Runs the views over everything enqueued.
-    public mutating func runViews() { drain() }
 
     /// Feeds one frame (file order, 1-based) as captured; it is decoded in place.
     public mutating func add(frame: Int, time: Int64, linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int, interfaceID: UInt32 = 0) {
-        front.add(frame: frame, time: time, linkType: linkType, bytes: bytes, originalLength: originalLength, interfaceID: interfaceID, into: &decided)
-        drain()
-    }
-
-    private mutating func drain() {
-        guard !decided.isEmpty else { return }
-        views.consume(&decided)
-        decided.removeAll()
-    }
-
-    /// Ends the capture; `truncatedAt` says where and why reading stopped early, if it did.
-    public mutating func finish(truncatedAt: String? = nil) {
-        guard !finished else { return }
-        finished = true
-        front.finish(into: &decided)
-        drain()
-        front.fill(&views.summary)
-        views.finish(truncatedAt: truncatedAt)
-    }
-}
-
-/// Frames whose copy decision is final, in file order, with the points where the views retire
-/// quiet conversations: what the front stage hands to the back one.
-struct DecidedFrames: Sendable {
-    var segments: [TCPSegment] = []
-    var keys: [ConversationKey] = []
-    var hashes: [UInt64] = []
-    var copyOf: [Int?] = []
-    var renames: [DirectedTuple?] = []
-    /// (number of frames before it, capture time): a retirement sweep of the views.
-    var sweeps: [(at: Int, now: Int64)] = []
-
-    var count: Int { segments.count }
-    var isEmpty: Bool { segments.isEmpty && sweeps.isEmpty }
-
-    mutating func append(_ s: borrowing TCPSegment, key: ConversationKey, hash: UInt64, copyOf c: Int?, rename: DirectedTuple?) {
-        segments.append(copy s); keys.append(key); hashes.append(hash); copyOf.append(c); renames.append(rename)
-    }
-
-    mutating func removeAll() {
-        segments.removeAll(keepingCapacity: true); keys.removeAll(keepingCapacity: true); hashes.removeAll(keepingCapacity: true)
-        copyOf.removeAll(keepingCapacity: true); renames.removeAll(keepingCapacity: true); sweeps.removeAll(keepingCapacity: true)
-    }
-}
-
-/// The front stage: counts frames, decodes them, and runs the copy detector (or, with copies
-/// kept, passes every segment on).
-struct CaptureFront: Sendable {
-    private var detector: CopyDetector
-    private let keepCopies: Bool
-    private var lastSweep: Int64 = 0
-    var idleNanos: Int64 = 900 * 1_000_000_000
-    /// Where a frame is decoded when there is no copy detection (`keepCopies`).
-    private var scratch = TCPSegment.placeholder
-    private var frames = 0, tcpSegments = 0, resets = 0
-    private var firstTime: Int64 = .max, lastTime: Int64 = .min
-    private var skipped: [String: Int] = [:]
-
-    init(keepCopies: Bool, copyWindowNanos: Int64) {
-        detector = CopyDetector(windowNanos: copyWindowNanos)
-        self.keepCopies = keepCopies
-    }
-
-    /// Feeds one frame (file order, 1-based) as captured; it is decoded in place and whatever
-    /// became final is appended to `out`.
-    mutating func add(frame: Int, time: Int64, linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int,
-                      interfaceID: UInt32 = 0, into out: inout DecidedFrames) {
-        add(time: time, into: &out) {
+        add(time: time) {
             PacketDecoder.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time,
                                  interfaceID: interfaceID, into: &$0)
         }
     }
 
-    mutating func add(time: Int64, into out: inout DecidedFrames, hashes: SegmentHashes? = nil, decoding decode: (inout TCPSegment) -> DecodeSkip?) {
+    private mutating func add(time: Int64, hashes: SegmentHashes? = nil, decoding decode: (inout TCPSegment) -> DecodeSkip?) {
         frames += 1
         if time < firstTime { firstTime = time }
         if time > lastTime { lastTime = time }
@@ -146,50 +79,50 @@ struct CaptureFront: Sendable {
             return
         }
         tcpSegments += 1
-        if (keepCopies ? scratch.isRST : detector.pending[detector.pending.count - 1].segment.isRST) { resets += 1 }
+        if (keepCopies ? scratch.isRST : detector.pending[detector.pending.count - 1].segment.isRST) { rsts += 1 }
         // every 10 s of capture time: retire quiet conversations
         if time &- lastSweep > 10_000_000_000 {
             if lastSweep != 0 {
-                out.sweeps.append((out.count, time))
-                detector.retire(now: time, idleNanos: idleNanos)
+                views.retire(now: time)
+                detector.retire(now: time, idleNanos: views.idleNanos)
             }
             lastSweep = time
         }
         if keepCopies {
-            let key = ConversationKey(scratch)
-            out.append(scratch, key: key, hash: key.hash64, copyOf: nil, rename: nil)
+            let h = hashes ?? SegmentHashes(scratch)
+            views.process(&scratch, key: h.key, hash: h.keyHash, copyOf: nil, rename: nil)
         } else {
-            handOut(into: &out)
+            handOut()
         }
     }
 
-    /// The detector's final decisions, in order.
-    private mutating func handOut(into out: inout DecidedFrames) {
+    /// The detector's final decisions, to the views in file order, read in place.
+    private mutating func handOut() {
         while detector.head < detector.ready {
             let k = detector.head
-            out.append(detector.pending[k].segment, key: detector.pending[k].key, hash: detector.pending[k].keyHash,
-                       copyOf: detector.pending[k].copyOf, rename: detector.pending[k].rename)
+            let (copyOf, rename) = (detector.pending[k].copyOf, detector.pending[k].rename)
+            let (key, hash) = (detector.pending[k].key, detector.pending[k].keyHash)
+            views.process(&detector.pending[k].segment, key: key, hash: hash, copyOf: copyOf, rename: rename)
             detector.head += 1
         }
     }
 
-    /// End of input: every remaining decision.
-    mutating func finish(into out: inout DecidedFrames) {
+    /// Ends the capture; `truncatedAt` says where and why reading stopped early, if it did.
+    public mutating func finish(truncatedAt: String? = nil) {
+        guard !finished else { return }
+        finished = true
         detector.finish()
-        handOut(into: &out)
-    }
-
-    /// The counts this stage keeps, into the capture's summary.
-    func fill(_ summary: inout CaptureSummary) {
-        summary.frames = frames
-        summary.tcpSegments = tcpSegments
-        summary.resets = resets
-        summary.skipped = skipped
-        summary.firstTime = frames > 0 ? Timestamp(nanos: firstTime) : nil
-        summary.lastTime = frames > 0 ? Timestamp(nanos: lastTime) : nil
-        summary.duplicateCopies = detector.copies
-        summary.copyInterfaces = detector.copyInterfaces
-        summary.addressRewrites = detector.addressRewrites
+        handOut()
+        views.summary.frames = frames
+        views.summary.tcpSegments = tcpSegments
+        views.summary.resets = rsts
+        views.summary.skipped = skipped
+        views.summary.firstTime = frames > 0 ? Timestamp(nanos: firstTime) : nil
+        views.summary.lastTime = frames > 0 ? Timestamp(nanos: lastTime) : nil
+        views.summary.duplicateCopies = detector.copies
+        views.summary.copyInterfaces = detector.copyInterfaces
+        views.summary.addressRewrites = detector.addressRewrites
+        views.finish(truncatedAt: truncatedAt)
     }
 }
 
@@ -218,16 +151,6 @@ struct CaptureViews: Sendable {
     /// Conversations quiet this long are retired (closed ones after `closedIdleNanos`).
     var idleNanos: Int64 = 900 * 1_000_000_000
     var closedIdleNanos: Int64 = 300 * 1_000_000_000
-
-    /// Every decided frame through the views, with the retirement sweeps where they fell.
-    mutating func consume(_ d: inout DecidedFrames) {
-        var sweep = 0
-        for i in 0..<d.count {
-            while sweep < d.sweeps.count, d.sweeps[sweep].at == i { retire(now: d.sweeps[sweep].now); sweep += 1 }
-            process(&d.segments[i], key: d.keys[i], hash: d.hashes[i], copyOf: d.copyOf[i], rename: d.renames[i])
-        }
-        while sweep < d.sweeps.count { retire(now: d.sweeps[sweep].now); sweep += 1 }
-    }
 
     init(path: String, linkTypeName: String, keepCopies: Bool, recordFrames: Bool) {
         summary = CaptureSummary(path: path, linkType: linkTypeName)
