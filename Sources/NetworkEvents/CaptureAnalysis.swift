@@ -225,7 +225,10 @@ struct CaptureViews: Sendable {
     }
 
     static func finish(_ c: Conversation, into finished: inout [FlowStats]) {
-        let s = c.stats.with(first: c.firstSeen, last: c.lastSeen)
+        finish(c.stats.with(first: c.firstSeen, last: c.lastSeen), into: &finished)
+    }
+
+    static func finish(_ s: FlowStats, into finished: inout [FlowStats]) {
         guard s.worthReporting else { return }
         finished.append(s)
         // bounded: keep the flows with the most retransmissions
@@ -241,24 +244,23 @@ struct CaptureViews: Sendable {
     /// Retires conversations that went quiet: closed ones (FIN/RST) after `closedIdleNanos`,
     /// others after `idleNanos`, in each view; a pair goes when both of its views have.
     mutating func retire(now: Int64) {
-        let idle = idleNanos, closed = closedIdleNanos
-        func quiet(_ c: Conversation?) -> Bool { c.map { now &- $0.lastSeen > ($0.closing ? closed : idle) } ?? false }
-        var gone: [Conversation] = []
+        let idle = idleNanos, closed = closedIdleNanos, keep = keepCopies
+        var gone: [FlowStats] = []
         var counts = (ws: 0, real: 0)
+        // the states are looked at in place: only a retiring one is copied (its statistics)
         pairs.removeAll { _, p in
-            if !p.forked {
-                guard quiet(p.ws) else { return false }
-                gone.append(p.ws!); counts.ws += 1; counts.real += 1
-                return true
+            if p.isQuiet(real: false, now: now, idle: idle, closed: closed) {
+                if keep || !p.forked { p.collect(real: false, into: &gone) }
+                p.drop(real: false); counts.ws += 1
+                if !p.forked { counts.real += 1 }
             }
-            return false
+            if p.forked, p.isQuiet(real: true, now: now, idle: idle, closed: closed) {
+                if !keep { p.collect(real: true, into: &gone) }
+                p.drop(real: true); counts.real += 1
+            }
+            return !p.hasAny
         }
-        for e in stride(from: pairs.count - 1, through: 0, by: -1) where pairs[e].forked {
-            if quiet(pairs[e].ws) { if keepCopies { gone.append(pairs[e].ws!) }; pairs[e].drop(real: false); counts.ws += 1 }
-            if quiet(pairs[e].real) { if !keepCopies { gone.append(pairs[e].real!) }; pairs[e].drop(real: true); counts.real += 1 }
-            if pairs[e].ws == nil && pairs[e].real == nil { pairs.remove(entry: e) }
-        }
-        for c in gone { Self.finish(c, into: &finishedFlows) }
+        for s in gone { Self.finish(s, into: &finishedFlows) }
         retiredCount.ws += counts.ws
         retiredCount.real += counts.real
     }
@@ -282,7 +284,7 @@ struct CaptureViews: Sendable {
         evictedCount += removed
     }
 
-    private mutating func record(real seg: TCPSegment, analysis a: TCPFrameAnalysis) {
+    private mutating func record(real seg: borrowing TCPSegment, analysis a: TCPFrameAnalysis) {
         if recordFrames, !a.flags.isEmpty { realFrames[seg.frame] = a }
         if a.flags.contains(.zeroWindow), zeroWindows.count < 100_000 { zeroWindows.append((seg.time, seg.frame)) }
         if seg.isRST, resets.count < 100_000 { resets.append((seg.time, seg.frame)) }
@@ -321,13 +323,31 @@ struct ViewPair: Sendable {
         if real { hasReal = false; realState = .none } else { hasWS = false; wsState = .none }
     }
 
+    /// Neither view has a conversation left.
+    var hasAny: Bool { hasWS || hasReal }
+
+    /// One view's conversation has been quiet too long (closed ones after `closed`), read in place.
+    func isQuiet(real: Bool, now: Int64, idle: Int64, closed: Int64) -> Bool {
+        if real {
+            return hasReal && now &- realState.lastSeen > (realState.closing ? closed : idle)
+        }
+        return hasWS && now &- wsState.lastSeen > (wsState.closing ? closed : idle)
+    }
+
+    /// One view's statistics, appended to `out` when it has something to report.
+    func collect(real: Bool, into out: inout [FlowStats]) {
+        let s = real ? realState.stats.with(first: realState.firstSeen, last: realState.lastSeen)
+                     : wsState.stats.with(first: wsState.firstSeen, last: wsState.lastSeen)
+        if s.worthReporting { out.append(s) }
+    }
+
     /// `s` through one view's conversation, in place (created, or replaced on port reuse).
-    mutating func analyze(_ s: TCPSegment, real: Bool, finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
+    mutating func analyze(_ s: borrowing TCPSegment, real: Bool, finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
         real ? Self.analyze(s, &realState, &hasReal, finished: &finished, report: report)
              : Self.analyze(s, &wsState, &hasWS, finished: &finished, report: report)
     }
 
-    private static func analyze(_ s: TCPSegment, _ conv: inout Conversation, _ live: inout Bool,
+    private static func analyze(_ s: borrowing TCPSegment, _ conv: inout Conversation, _ live: inout Bool,
                                 finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
         var flags: TCPAnalysisFlags = []
         var created = false

@@ -4,9 +4,8 @@
 /// a class per conversation costs retain/release and exclusivity checks; this does neither, and
 /// an entry's value is mutated in place (`self[i]` is `_modify`).
 ///
-/// Removal moves the last entry into the hole (`removeAll(where:)` keeps the order), so entry
-/// indices are stable only until the next removal. Iteration order is a function of the
-/// operations alone (deterministic output).
+/// Removal moves the last entry into the hole, so entry indices are stable only until the next
+/// removal. Iteration order is a function of the operations alone (deterministic output).
 struct FlatTable<Key: Equatable, Value> {
     private var slots: [Int32]          // entry index, or -1
     private var mask: Int
@@ -77,18 +76,24 @@ struct FlatTable<Key: Equatable, Value> {
         hashes.removeLast(); keys.removeLast(); values.removeLast()
     }
 
-    /// Removes every entry whose value satisfies `drop` (calling it once per entry, in entry
-    /// order); the others keep their order. One pass and a rebuild of the index.
-    mutating func removeAll(where drop: (Key, Value) -> Bool) {
-        var kept = 0
-        for e in keys.indices where !drop(keys[e], values[e]) {
-            if kept != e {
-                hashes.swapAt(kept, e); keys.swapAt(kept, e); values.swapAt(kept, e)
+    /// Removes every entry for which `drop` (given the value in place, no copy) is true, calling
+    /// it once per entry; each removed entry's place is taken by the last one, as `remove(entry:)`
+    /// does (no shifting of the entries behind it). One pass and a rebuild of the index.
+    mutating func removeAll(where drop: (Key, inout Value) -> Bool) {
+        var e = 0
+        var n = keys.count
+        var removed = false
+        while e < n {
+            if drop(keys[e], &values[e]) {
+                removed = true
+                n -= 1
+                if e != n { hashes.swapAt(e, n); keys.swapAt(e, n); values.swapAt(e, n) }
+            } else {
+                e += 1
             }
-            kept += 1
         }
-        guard kept < keys.count else { return }
-        hashes.removeLast(keys.count - kept); values.removeLast(keys.count - kept); keys.removeLast(keys.count - kept)
+        guard removed else { return }
+        hashes.removeLast(keys.count - n); values.removeLast(keys.count - n); keys.removeLast(keys.count - n)
         for s in slots.indices { slots[s] = -1 }
         for e in hashes.indices {
             var s = Int(truncatingIfNeeded: hashes[e]) & mask

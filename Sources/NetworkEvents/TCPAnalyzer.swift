@@ -87,6 +87,91 @@ struct Unacked: Sendable {
     var ts: Int64
 }
 
+/// A direction's segments not yet acknowledged, oldest first (Wireshark's ual list, whose ACK
+/// processing visits every entry). Usually each new segment starts where the previous one ended,
+/// and then what an ACK covers is a prefix: the list keeps a `head` index and drops a prefix by
+/// moving it, without touching the rest. Any other append (a retransmission, overlap) clears
+/// `inOrder`, and ACKs go through the full scan until the list is in order again.
+struct UnackedList: Sendable {
+    private(set) var items: [Unacked] = []
+    private(set) var head = 0
+    /// Entries from `head` ascend: each starts at or after the end of the one before, all within
+    /// 2^30 of the first one's start (so sequence comparisons among them are a total order).
+    private(set) var inOrder = true
+
+    var isEmpty: Bool { head == items.count }
+    var count: Int { items.count - head }
+    var first: Unacked? { head < items.count ? items[head] : nil }
+
+    mutating func append(_ u: Unacked) {
+        if head < items.count {
+            // offsets from the first live entry's start: in order when they do not decrease and stay under 2^30
+            let base = items[head].seq
+            if inOrder && !(items[items.count - 1].nextseq &- base <= u.seq &- base && u.seq &- base <= u.nextseq &- base
+                            && u.nextseq &- base < 1 << 30) {
+                inOrder = false
+            }
+        } else {
+            if head > 0 { items.removeAll(keepingCapacity: true); head = 0 }
+            inOrder = u.nextseq &- u.seq < 1 << 30
+        }
+        items.append(u)
+    }
+
+    /// Drops the segments `ack` covers (their end at or before it) and trims the one it falls inside.
+    mutating func acknowledge(_ ack: UInt32) {
+        guard head < items.count else { return }
+        // the fast path needs the ACK within 2^30 of the list too: then every number compared
+        // lies in a window under 2^31, where sequence comparisons are a total order
+        let d = ack &- items[head].seq
+        if inOrder && (d < 1 << 30 || d > UInt32.max - (1 << 30)) {
+            // a prefix is covered; only the first one left may be partly covered
+            var h = head
+            while h < items.count, seqLE(items[h].nextseq, ack) { h += 1 }
+            if h < items.count, seqGT(ack, items[h].seq) { items[h].seq = ack }
+            head = h
+            if head == items.count {
+                items.removeAll(keepingCapacity: true); head = 0
+            } else if head >= 64 && head * 2 >= items.count {
+                items.removeFirst(head); head = 0
+            }
+            return
+        }
+        // the full scan: what Wireshark does
+        let n = items.count
+        let start = head
+        let kept = items.withUnsafeMutableBufferPointer { list -> Int in
+            var kept = 0
+            for i in start..<n {
+                var u = list[i]
+                let partly = seqGT(ack, u.seq) && seqLE(ack, u.nextseq)
+                if ack == u.nextseq || !(partly || seqGT(u.nextseq, ack)) { continue }
+                if partly { u.seq = ack }
+                list[kept] = u
+                kept += 1
+            }
+            return kept
+        }
+        items.removeLast(n - kept)
+        head = 0
+        inOrder = Self.isInOrder(items)
+    }
+
+    private static func isInOrder(_ list: [Unacked]) -> Bool {
+        guard let base = list.first?.seq else { return true }
+        var end: UInt32 = 0   // offset of the previous entry's end
+        for u in list {
+            let (s, e) = (u.seq &- base, u.nextseq &- base)
+            guard end <= s, s <= e, e < 1 << 30 else { return false }
+            end = e
+        }
+        return true
+    }
+
+    /// The live entries, oldest first.
+    var live: ArraySlice<Unacked> { items[head...] }
+}
+
 /// Per-direction state (Wireshark's tcp_flow_t).
 struct FlowState: Sendable {
     var nextseq: UInt32 = 0
@@ -102,7 +187,7 @@ struct FlowState: Sendable {
     var lastflags: TCPAnalysisFlags = []
     var baseSeq: UInt32 = 0
     var baseSeqSet = false
-    var unacked: [Unacked] = []
+    var unacked = UnackedList()
 }
 
 /// One conversation's state, a value kept inline in the analyser's table and updated in place.
@@ -121,17 +206,18 @@ struct Conversation: Sendable {
     /// A placeholder for a view that has no conversation (see ViewPair).
     static let none = Conversation(.placeholder, keepStats: false)
 
-    init(_ p: TCPSegment, keepStats: Bool) {
+    init(_ p: borrowing TCPSegment, keepStats: Bool) {
         addr1 = p.src; port1 = p.srcPort
         firstSeen = p.time
         stats = FlowStats(flow: keepStats ? p.flowDescription : "")
     }
 
     /// §2: a SYN with a new ISN on a known 4-tuple starts a new conversation (port reuse).
-    func isReusedBy(_ p: TCPSegment) -> Bool {
-        guard p.isSYN && !p.isACK else { return false }
-        return addr1 == p.src && port1 == p.srcPort ? flow1.baseSeqSet && p.seq != flow1.baseSeq
-                                                      : flow2.baseSeqSet && p.seq != flow2.baseSeq
+    func isReusedBy(_ p: borrowing TCPSegment) -> Bool {
+        let (flags, seq, src, srcPort) = (p.flags, p.seq, p.src, p.srcPort)
+        guard flags & 18 == 2 else { return false }
+        return addr1 == src && port1 == srcPort ? flow1.baseSeqSet && seq != flow1.baseSeq
+                                                      : flow2.baseSeqSet && seq != flow2.baseSeq
     }
 }
 
@@ -201,11 +287,12 @@ public struct TCPAnalyzer {
 
     /// The analysis of `p` within its conversation `conv` (updated in place). `flags` holds
     /// `.reusedPorts` when the caller just replaced `conv` for a port reuse.
-    static func analyze(_ p: TCPSegment, _ conv: inout Conversation, flags: TCPAnalysisFlags, keepStats: Bool) -> TCPFrameAnalysis {
+    static func analyze(_ p: borrowing TCPSegment, _ conv: inout Conversation, flags: TCPAnalysisFlags, keepStats: Bool) -> TCPFrameAnalysis {
         conv.lastSeen = p.time
         if p.flags & 5 != 0 { conv.closing = true }
         let result: TCPFrameAnalysis
-        if conv.addr1 == p.src && conv.port1 == p.srcPort {
+        let (src, srcPort, isSYN, isRST) = (p.src, p.srcPort, p.isSYN, p.isRST)
+        if conv.addr1 == src && conv.port1 == srcPort {
             result = analyze(p, &conv.flow1, &conv.flow2, &conv.irtt, &conv.mruSyn, flags)
         } else {
             result = analyze(p, &conv.flow2, &conv.flow1, &conv.irtt, &conv.mruSyn, flags)
@@ -217,41 +304,44 @@ public struct TCPAnalyzer {
                 conv.stats.retransmissions += 1
                 if flags.contains(.fastRetransmission) { conv.stats.fast += 1 }
                 if flags.contains(.spuriousRetransmission) { conv.stats.spurious += 1 }
-                if p.isSYN { conv.stats.synRetransmissions += 1 }
+                if isSYN { conv.stats.synRetransmissions += 1 }
                 if let r = result.rto, r > conv.stats.maxRTO { conv.stats.maxRTO = r }
             }
             if flags.contains(.duplicateACK) { conv.stats.dupAcks += 1 }
             if flags.contains(.zeroWindow) { conv.stats.zeroWindows += 1 }
-            if p.isRST { conv.stats.resets += 1 }
+            if isRST { conv.stats.resets += 1 }
         }
         return result
     }
 
     /// The steps proper: `F` is the sender's direction, `R` the reverse one.
-    private static func analyze(_ p: TCPSegment, _ F: inout FlowState, _ R: inout FlowState,
+    private static func analyze(_ p: borrowing TCPSegment, _ F: inout FlowState, _ R: inout FlowState,
                                 _ irtt: inout Int64, _ mruSyn: inout Int64, _ initial: TCPAnalysisFlags) -> TCPFrameAnalysis {
         var flags = initial
+        let pflags = p.flags
+        let isSYN = pflags & 2 != 0, isACK = pflags & 16 != 0, isFIN = pflags & 1 != 0, isRST = pflags & 4 != 0
+        let frame = p.frame
+        let seq = p.seq, ack = p.ack, now = p.time, wscale = p.windowScale
         // §2: SYN retransmission with the same ISN: nextseq restored so it is not "ahead".
-        if p.isSYN && !p.isACK && F.baseSeqSet && p.seq == F.baseSeq && !flags.contains(.reusedPorts) {
+        if isSYN && !isACK && F.baseSeqSet && seq == F.baseSeq && !flags.contains(.reusedPorts) {
             F.nextseq = F.maxseqtobeacked
         }
-        if p.isSYN && p.isACK && F.baseSeqSet && p.seq != F.baseSeq {
-            F.baseSeq = p.seq
+        if isSYN && isACK && F.baseSeqSet && seq != F.baseSeq {
+            F.baseSeq = seq
             flags.insert(.reusedPorts)
         }
-        if !F.baseSeqSet { F.baseSeq = p.isSYN ? p.seq : p.seq &- 1; F.baseSeqSet = true }
-        if p.isACK && !R.baseSeqSet { R.baseSeq = p.ack &- 1; R.baseSeqSet = true }
+        if !F.baseSeqSet { F.baseSeq = isSYN ? seq : seq &- 1; F.baseSeqSet = true }
+        if isACK && !R.baseSeqSet { R.baseSeq = p.ack &- 1; R.baseSeqSet = true }
 
         // Window scaling from the SYN options.
-        if p.isSYN {
-            if p.windowScale >= 0 { F.winScale = Int(p.windowScale) } else { F.winScale = -2 }
-            if p.isACK && (F.winScale == -2 || R.winScale == -2) { F.winScale = -2; R.winScale = -2 }
+        if isSYN {
+            if wscale >= 0 { F.winScale = Int(wscale) } else { F.winScale = -2 }
+            if isACK && (F.winScale == -2 || R.winScale == -2) { F.winScale = -2; R.winScale = -2 }
         }
 
-        let seq = p.seq, ack = p.ack, seglen = UInt32(truncatingIfNeeded: max(p.segmentLength, 0))
+        let seglen = UInt32(truncatingIfNeeded: max(p.segmentLength, 0))
         let win = UInt32(p.window)
-        let now = p.time
-        let noSFR = p.flags & 7 == 0
+        let noSFR = pflags & 7 == 0
         var result = TCPFrameAnalysis(flags: [], dupAckNumber: nil, dupAckFrame: nil, rto: nil)
 
         analysis: do {
@@ -263,7 +353,7 @@ public struct TCPAnalyzer {
             // 2. zero window
             if win == 0 && noSFR { flags.insert(.zeroWindow) }
             // 3. previous segment not captured
-            if F.nextseq != 0 && seqGT(seq, F.nextseq) && !p.isRST { flags.insert(.lostSegment) }
+            if F.nextseq != 0 && seqGT(seq, F.nextseq) && !isRST { flags.insert(.lostSegment) }
             // 4. keep-alive
             if (seglen == 0 || seglen == 1) && seq == F.nextseq &- 1 && noSFR { flags.insert(.keepAlive) }
             // 5. window update
@@ -296,9 +386,9 @@ public struct TCPAnalyzer {
             }
         }
         // finished_fwd
-        if ack != F.lastack { F.lastnondupack = p.frame; F.dupacknum = 0 }
+        if ack != F.lastack { F.lastnondupack = frame; F.dupacknum = 0 }
         // 10. ACKed unseen segment
-        if R.maxseqtobeacked != 0 && seqGT(ack, R.maxseqtobeacked) && p.isACK {
+        if R.maxseqtobeacked != 0 && seqGT(ack, R.maxseqtobeacked) && isACK {
             if seqLT(R.maxseqtobeacked, R.nextseq) {
                 R.maxseqtobeacked = R.nextseq
                 flags.insert(.ackedUnseen)
@@ -308,11 +398,11 @@ public struct TCPAnalyzer {
             }
         }
         // 11. retransmission / fast / spurious / out-of-order
-        if !flags.contains(.zeroWindowProbe), seglen > 0 || p.isSYN || p.isFIN {
+        if !flags.contains(.zeroWindowProbe), seglen > 0 || isSYN || isFIN {
             var notAdvanced = F.nextseq != 0 && seqLT(seq, F.nextseq)
             if !flags.contains(.keepAlive) {
                 if seglen > 1 && F.nextseq &- 1 == seq { notAdvanced = false }
-                let synfin: UInt32 = (p.isSYN || p.isFIN) ? 1 : 0
+                let synfin: UInt32 = (isSYN || isFIN) ? 1 : 0
                 let ooThreshold: Int64 = irtt != 0 ? irtt : 3_000_000
                 // 4.0.17 computes these deltas unsigned: a negative one fails the "<" test.
                 let sinceAck = now &- R.lastacktime, sinceNext = now &- F.nextseqtime
@@ -334,9 +424,9 @@ public struct TCPAnalyzer {
             }
         }
         // 12. remember the segment
-        let end = seq &+ seglen &+ ((p.isSYN || p.isFIN) ? 1 : 0)
-        if (seglen > 0 || p.isSYN || p.isFIN) && F.unacked.count < 10000 {
-            F.unacked.append(Unacked(frame: p.frame, seq: seq, nextseq: end, ts: now))
+        let end = seq &+ seglen &+ ((isSYN || isFIN) ? 1 : 0)
+        if (seglen > 0 || isSYN || isFIN) && F.unacked.count < 10000 {
+            F.unacked.append(Unacked(frame: frame, seq: seq, nextseq: end, ts: now))
         }
         // 13. nextseq
         if (seqGT(end, F.nextseq) || F.nextseq == 0) && !flags.contains(.zeroWindowProbe) {
@@ -353,22 +443,12 @@ public struct TCPAnalyzer {
         F.lastacktime = now
         F.lastflags = flags
         // 16. ACK processing against the peer's unacked segments
-        if p.isACK && !R.unacked.isEmpty {
-            // drop the segments this ACK covers; trim the one it falls inside (order kept)
-            var kept = 0
-            for i in R.unacked.indices {
-                var u = R.unacked[i]
-                let partly = seqGT(ack, u.seq) && seqLE(ack, u.nextseq)
-                if ack == u.nextseq || !(partly || seqGT(u.nextseq, ack)) { continue }
-                if partly { u.seq = ack }
-                R.unacked[kept] = u
-                kept += 1
-            }
-            if kept < R.unacked.count { R.unacked.removeLast(R.unacked.count - kept) }
+        if isACK && !R.unacked.isEmpty {
+            R.unacked.acknowledge(ack)
         }
         // iRTT
-        if p.isSYN && !p.isACK { mruSyn = now }
-        if p.isACK && !p.isSYN && irtt == 0 && mruSyn != 0 { irtt = now &- mruSyn }
+        if isSYN && !isACK { mruSyn = now }
+        if isACK && !isSYN && irtt == 0 && mruSyn != 0 { irtt = now &- mruSyn }
         result.flags = flags
         return result
     }

@@ -85,3 +85,67 @@ struct FlatTableTests {
         }
     }
 }
+
+/// The unacknowledged-segment list's prefix fast path against Wireshark's full scan.
+@Suite("UnackedList")
+struct UnackedListTests {
+    /// Wireshark's ACK processing over the whole list (what the fast path must reproduce).
+    static func reference(_ list: [Unacked], ack: UInt32) -> [Unacked] {
+        var out: [Unacked] = []
+        for var u in list {
+            let partly = seqGT(ack, u.seq) && seqLE(ack, u.nextseq)
+            if ack == u.nextseq || !(partly || seqGT(u.nextseq, ack)) { continue }
+            if partly { u.seq = ack }
+            out.append(u)
+        }
+        return out
+    }
+
+    @Test("random in-order, overlapping, wrapping and far-off segments and ACKs: same list as the full scan")
+    func againstFullScan() {
+        var state: UInt64 = 0xC0FFEE
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        var fastPathUsed = 0
+        for run in 0..<300 {
+            var list = UnackedList()
+            var ref: [Unacked] = []
+            // start near the wrap-around point in some runs
+            var seq: UInt32 = run % 3 == 0 ? UInt32.max - UInt32(next() % 5000) : UInt32(truncatingIfNeeded: next())
+            for step in 0..<400 {
+                switch next() % 10 {
+                case 0..<5:   // next segment in order, sometimes after a gap
+                    let len = UInt32(1 + next() % 1500)
+                    let gap = next() % 8 == 0 ? UInt32(next() % 3000) : 0
+                    let u = Unacked(frame: step, seq: seq &+ gap, nextseq: seq &+ gap &+ len, ts: Int64(step))
+                    seq = u.nextseq
+                    list.append(u); ref.append(u)
+                case 5:       // a retransmission or overlap (out of order)
+                    let back = UInt32(next() % 6000)
+                    let u = Unacked(frame: step, seq: seq &- back, nextseq: seq &- back &+ UInt32(1 + next() % 1500), ts: Int64(step))
+                    list.append(u); ref.append(u)
+                case 6:       // an absurd segment: random numbers
+                    let a = UInt32(truncatingIfNeeded: next() << 1), b = UInt32(truncatingIfNeeded: next() << 1)
+                    let u = Unacked(frame: step, seq: a, nextseq: b, ts: Int64(step))
+                    list.append(u); ref.append(u)
+                default:      // an ACK: usually inside the data, sometimes anywhere
+                    let ack: UInt32
+                    if let f = ref.first, next() % 6 != 0 {
+                        ack = f.seq &+ UInt32(next() % UInt64(max(1, Int(seq &- f.seq) + 3000)))
+                    } else {
+                        ack = UInt32(truncatingIfNeeded: next() << 1)
+                    }
+                    if list.inOrder { fastPathUsed += 1 }
+                    list.acknowledge(ack)
+                    ref = Self.reference(ref, ack: ack)
+                }
+                let live = Array(list.live)
+                #expect(live.count == ref.count, "run \(run) step \(step)")
+                #expect(zip(live, ref).allSatisfy { $0.seq == $1.seq && $0.nextseq == $1.nextseq && $0.frame == $1.frame },
+                        "run \(run) step \(step)")
+                #expect(list.first?.frame == ref.first?.frame)
+                if live.count != ref.count { return }
+            }
+        }
+        #expect(fastPathUsed > 1000, "the in-order path must actually be exercised (\(fastPathUsed))")
+    }
+}
