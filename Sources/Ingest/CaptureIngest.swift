@@ -59,6 +59,7 @@ public enum CaptureIngest {
             let analyser = pipe.startAnalysing(options.twoThreads ? initial : nil)
             end = reader.forEach(&feeder) { f, h, b in f.feed(h, b) }
             feeder.flush()
+            StageTimes.report("reading thread (libpcap, decoding)")
             pipe.close()
             analyser.wait()
         }
@@ -235,6 +236,7 @@ final class FramePipe: @unchecked Sendable {
                 }
                 self.recycle(b)
             }
+            StageTimes.report("analysing thread (copy detection, both views)")
             self.cond.lock()
             self.finished = a
             self.cond.unlock()
@@ -243,5 +245,19 @@ final class FramePipe: @unchecked Sendable {
         thread.stackSize = 8 << 20
         thread.start()
         return Analyser(done: done)
+    }
+}
+
+/// `NODESLEUTH_STAGE_TIMES=1`: each capture thread prints the CPU time it used on stderr when it
+/// is done (to see which of the two limits the rate; scripts/bench_pcap.sh shows it).
+enum StageTimes {
+    static let enabled = ProcessInfo.processInfo.environment["NODESLEUTH_STAGE_TIMES"] == "1"
+
+    static func report(_ what: String) {
+        guard enabled else { return }
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        let cpu = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        FileHandle.standardError.write(Data("stage cpu \(String(format: "%.3f", cpu)) s: \(what)\n".utf8))
     }
 }
