@@ -100,7 +100,6 @@ private struct Feeder {
     var unsupported: [Int32: Int] = [:]
     var bytesRead = 0
     var batch = FrameBatch()
-    var scratch = TCPSegment.empty
 
     init(pipe: FramePipe, direct: CaptureAnalysis?, progress: Bool, name: String) {
         self.pipe = pipe; self.direct = direct; self.progress = progress; self.name = name
@@ -120,38 +119,42 @@ private struct Feeder {
                         originalLength: hdr.originalLength, interfaceID: hdr.interfaceID)
             return true
         }
+        // decoded straight into the batch's next slot (no copy of the segment)
+        let k = batch.segmentCount
         let skip = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
-                                        time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &scratch)
-        batch.times.append(hdr.timestampNanos)
-        batch.skips.append(skip)
+                                        time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &batch.segments[k])
+        let n = batch.count
+        batch.times[n] = hdr.timestampNanos
+        batch.skips[n] = skip
+        batch.count = n + 1
         if skip == nil {
-            batch.segments.append(scratch)
-            batch.hashes.append(SegmentHashes(scratch))
+            batch.hashes[k] = SegmentHashes(batch.segments[k])
+            batch.segmentCount = k + 1
         }
-        if batch.times.count >= FrameBatch.size { flush() }
+        if n + 1 == FrameBatch.size { flush() }
         return true
     }
 
     mutating func flush() {
-        guard !batch.times.isEmpty else { return }
+        guard batch.count > 0 else { return }
         pipe.put(batch)
         batch = pipe.emptyBatch()
     }
 }
 
 /// Frames decoded on the reading thread: per frame its time and why it is no TCP segment (nil:
-/// the next of `segments`).
+/// the next of `segments`). Fixed-size arrays written by index and reused (`count` says how many
+/// frames are filled in), so filling one allocates nothing and copies no segment.
 struct FrameBatch: Sendable {
     static let size = 1024
-    var times: [Int64] = []
-    var skips: [DecodeSkip?] = []
-    var segments: [TCPSegment] = []
-    var hashes: [SegmentHashes] = []
+    var times = [Int64](repeating: 0, count: size)
+    var skips = [DecodeSkip?](repeating: nil, count: size)
+    var segments = [TCPSegment](repeating: .empty, count: size)
+    var hashes = [SegmentHashes](repeating: SegmentHashes(.empty), count: size)
+    var count = 0
+    var segmentCount = 0
 
-    mutating func removeAll() {
-        times.removeAll(keepingCapacity: true); skips.removeAll(keepingCapacity: true)
-        segments.removeAll(keepingCapacity: true); hashes.removeAll(keepingCapacity: true)
-    }
+    mutating func removeAll() { count = 0; segmentCount = 0 }
 }
 
 /// The hand-over between the reading and the analysing thread: a bounded FIFO of batches (at
@@ -225,7 +228,7 @@ final class FramePipe: @unchecked Sendable {
             var frame = 0
             while let b = self.take() {
                 var k = 0
-                for i in b.times.indices {
+                for i in 0..<b.count {
                     frame += 1
                     if let why = b.skips[i] {
                         a.add(frame: frame, time: b.times[i], skipped: why)
