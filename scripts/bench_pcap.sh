@@ -25,7 +25,7 @@ bt=999; bt2=999; nt=999; nrss=0
 for _ in 1 2 3; do
   read -r n t < <("$W/bare" "$W/big.pcap"); bt=$(python3 -c "print(min($bt, $t))")
   read -r _ t < <("$W/bare" "$W/big.pcap" bigbuf); bt2=$(python3 -c "print(min($bt2, $t))")
-  /usr/bin/time -f "%e %M" -o "$W/ns" "$BIN" retrans "$W/big.pcap" --format json > "$W/ns.json"
+  NODESLEUTH_STAGE_TIMES=1 /usr/bin/time -f "%e %M" -o "$W/ns" "$BIN" retrans "$W/big.pcap" --format json > "$W/ns.json" 2> "$W/stages"
   read -r t rss < "$W/ns"; nt=$(python3 -c "print(min($nt, $t))"); nrss=$(( rss > nrss ? rss : nrss ))
 done
 editcap -r "$W/big.pcap" "$W/slice.pcap" "1-$SLICE" 2>/dev/null
@@ -49,3 +49,5 @@ print(f"   retransmissions: {cap['retransmissions_wireshark']} as Wireshark show
 print(f"tshark -Y retransmission      {sl/tt/1e6:8.4f} M packets/s  ({tt:.2f} s on the first {sl} packets; peak RSS {trss/1024:.0f} MB; {ts_count} frames)")
 print(f"nodesleuth on the same slice  {sl/st/1e6:8.4f} M packets/s  ({st:.2f} s; {ns_slice} frames) = {tt/st:.0f}x tshark")
 PY
+echo "CPU time of each capture thread (last nodesleuth run; NODESLEUTH_STAGE_TIMES=1):"
+sed 's/^/  /' "$W/stages"
