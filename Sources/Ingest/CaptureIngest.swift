@@ -127,10 +127,7 @@ private struct Feeder {
         batch.times[n] = hdr.timestampNanos
         batch.skips[n] = skip
         batch.count = n + 1
-        if skip == nil {
-            batch.hashes[k] = SegmentHashes(batch.segments[k])
-            batch.segmentCount = k + 1
-        }
+        if skip == nil { batch.segmentCount = k + 1 }
         if n + 1 == FrameBatch.size { flush() }
         return true
     }
@@ -150,7 +147,6 @@ struct FrameBatch: Sendable {
     var times = [Int64](repeating: 0, count: size)
     var skips = [DecodeSkip?](repeating: nil, count: size)
     var segments = [TCPSegment](repeating: .empty, count: size)
-    var hashes = [SegmentHashes](repeating: SegmentHashes(.empty), count: size)
     var count = 0
     var segmentCount = 0
 
@@ -233,7 +229,7 @@ final class FramePipe: @unchecked Sendable {
                     if let why = b.skips[i] {
                         a.add(frame: frame, time: b.times[i], skipped: why)
                     } else {
-                        a.add(frame: frame, time: b.times[i], segment: b.segments[k], hashes: b.hashes[k])
+                        a.add(frame: frame, time: b.times[i], segment: b.segments[k])
                         k += 1
                     }
                 }

@@ -51,9 +51,9 @@ public struct CaptureAnalysis: Sendable {
         }
     }
 
-    /// Feeds one frame (file order, 1-based) decoded on another thread, with its lookup hashes.
-    public mutating func add(frame: Int, time: Int64, segment: TCPSegment, hashes: SegmentHashes? = nil) {
-        add(time: time, hashes: hashes) { $0 = segment; return nil }
+    /// Feeds one frame (file order, 1-based) decoded on another thread.
+    public mutating func add(frame: Int, time: Int64, segment: TCPSegment) {
+        add(time: time) { $0 = segment; return nil }
     }
 
     /// Counts a frame that is no TCP segment.
@@ -69,11 +69,11 @@ public struct CaptureAnalysis: Sendable {
         }
     }
 
-    private mutating func add(time: Int64, hashes: SegmentHashes? = nil, decoding decode: (inout TCPSegment) -> DecodeSkip?) {
+    private mutating func add(time: Int64, decoding decode: (inout TCPSegment) -> DecodeSkip?) {
         frames += 1
         if time < firstTime { firstTime = time }
         if time > lastTime { lastTime = time }
-        let skip = keepCopies ? decode(&scratch) : detector.push(hashes: hashes, decoding: decode)
+        let skip = keepCopies ? decode(&scratch) : detector.push(decoding: decode)
         if let skip {
             skipped[skip.rawValue, default: 0] += 1
             return
@@ -89,7 +89,7 @@ public struct CaptureAnalysis: Sendable {
             lastSweep = time
         }
         if keepCopies {
-            let h = hashes ?? SegmentHashes(scratch)
+            let h = SegmentHashes(scratch)
             views.process(&scratch, key: h.key, hash: h.keyHash, copyOf: nil, rename: nil)
         } else {
             handOut()

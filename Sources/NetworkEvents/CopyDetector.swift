@@ -29,14 +29,14 @@ extension TCPSegment {
         fingerprint: PacketFingerprint(ipVersion: 0, ipLength: 0, ipID: 0, seq: 0, ack: 0, flagsOffset: 0, window: 0, urgent: 0, optionsHash: 0, payloadLength: 0, payloadHash: 0))
 }
 
-/// A segment's conversation key and the hashes the copy detector and the views look up, which
-/// the reading thread computes so that the analysing one does not have to.
-public struct SegmentHashes: Sendable {
+/// A segment's conversation key and the hashes the copy detector and the views look up (computed
+/// once per segment).
+struct SegmentHashes: Sendable {
     let key: ConversationKey
     let keyHash: UInt64
     let fingerprintHash: UInt64
 
-    public init(_ s: TCPSegment) {
+    init(_ s: TCPSegment) {
         key = ConversationKey(s)
         keyHash = key.hash64
         fingerprintHash = s.fingerprint.hash64
@@ -135,7 +135,7 @@ public struct CopyDetector: Sendable {
 
     /// Decodes the next frame straight into the queue (no copy of the segment) and adds it;
     /// returns why it is no TCP segment, if it is not (then nothing is added).
-    mutating func push(hashes given: SegmentHashes? = nil, decoding decode: (inout TCPSegment) -> DecodeSkip?) -> DecodeSkip? {
+    mutating func push(decoding decode: (inout TCPSegment) -> DecodeSkip?) -> DecodeSkip? {
         if head > 1024 && head * 2 > pending.count {
             pending.removeFirst(head)
             base += head
@@ -151,7 +151,7 @@ public struct CopyDetector: Sendable {
         }
         let time = pending[n].segment.time
         release(before: time &- windowNanos, limit: n)
-        let h = given ?? SegmentHashes(pending[n].segment)
+        let h = SegmentHashes(pending[n].segment)
         let key = h.key
         let kh = h.keyHash
         pending[n].key = key
