@@ -44,6 +44,7 @@ public enum CaptureIngest {
             let analyser = pipe.startAnalysing(options.twoThreads ? initial : nil)
             end = reader.forEach(&feeder) { f, h, b in f.feed(h, b) }
             feeder.flush()
+            StageTimes.report("reading thread (pcapng reader, decoding)")
             pipe.close()
             analyser.wait()
             let types = Set(reader.interfaces.map(\.linkType)).sorted().map(PcapngReader.linkTypeName)

@@ -22,7 +22,11 @@ public final class PcapngReader {
 
     public let path: String
     private let fd: Int32
-    private var buf: [UInt8] = []
+    /// The bytes read and not yet consumed are `buf[start..<count]`; one buffer for the whole file,
+    /// refilled by reading straight into it (no zero-filling, no second copy).
+    private var buf: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var count = 0
     private var start = 0          // first unread byte in buf
     private var fileOffset: Int64 = 0   // file offset of buf[start]
     private var eof = false
@@ -56,44 +60,62 @@ public final class PcapngReader {
 
     public init(path: String) throws(PcapError) {
         self.path = path
-        fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw PcapError("\(path): \(String(cString: strerror(errno)))") }
-        buf.reserveCapacity(1 << 22)
+        self.fd = fd
+        capacity = 1 << 22
+        buf = .allocate(byteCount: capacity, alignment: 16)
     }
 
     /// Reads from memory (tests and fuzzing).
     public init(bytes: [UInt8]) {
         path = "<memory>"
         fd = -1
-        buf = bytes
+        capacity = max(bytes.count, 1)
+        buf = .allocate(byteCount: capacity, alignment: 16)
+        bytes.withUnsafeBytes { if let b = $0.baseAddress { buf.copyMemory(from: b, byteCount: $0.count) } }
+        count = bytes.count
         eof = true
     }
 
-    deinit { if fd >= 0 { close(fd) } }
-
-    /// Makes `n` bytes available at `start`; false at end of file.
-    private func ensure(_ n: Int) -> Bool {
-        if buf.count - start >= n { return true }
-        if fd < 0 { return false }
-        if start > 0 {
-            buf.removeFirst(start)
-            start = 0
-        }
-        var chunk = [UInt8](repeating: 0, count: max(n - buf.count, 1 << 20))
-        while buf.count < n && !eof {
-            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if got <= 0 { eof = true; break }
-            buf.append(contentsOf: chunk[0..<got])
-        }
-        return buf.count >= n
+    deinit {
+        if fd >= 0 { close(fd) }
+        buf.deallocate()
     }
 
+    /// Makes `n` bytes available at `start`; false at end of file. The unread rest moves to the
+    /// front and the file is read straight in behind it (the buffer grows only for a block larger
+    /// than it, at most 256 MB, which `forEach` checks first).
+    private func ensure(_ n: Int) -> Bool {
+        if count - start >= n { return true }
+        if fd < 0 { return false }
+        if start > 0 {
+            memmove(buf, buf + start, count - start)   // the regions may overlap
+            count -= start
+            start = 0
+        }
+        if n > capacity {
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 16)
+            bigger.copyMemory(from: buf, byteCount: count)
+            buf.deallocate()
+            buf = bigger
+            capacity = n
+        }
+        while count < n && !eof {
+            let got = read(fd, buf + count, capacity - count)
+            if got <= 0 { eof = true; break }
+            count += got
+        }
+        return count >= n
+    }
+
+    @inline(__always) private func byte(_ o: Int) -> UInt8 { buf.load(fromByteOffset: start + o, as: UInt8.self) }
     @inline(__always) private func u16(_ o: Int) -> UInt16 {
-        let a = UInt16(buf[start + o]), b = UInt16(buf[start + o + 1])
+        let a = UInt16(byte(o)), b = UInt16(byte(o + 1))
         return bigEndian ? a << 8 | b : b << 8 | a
     }
     @inline(__always) private func u32(_ o: Int) -> UInt32 {
-        let b0 = UInt32(buf[start + o]), b1 = UInt32(buf[start + o + 1]), b2 = UInt32(buf[start + o + 2]), b3 = UInt32(buf[start + o + 3])
+        let b0 = UInt32(byte(o)), b1 = UInt32(byte(o + 1)), b2 = UInt32(byte(o + 2)), b3 = UInt32(byte(o + 3))
         return bigEndian ? b0 << 24 | b1 << 16 | b2 << 8 | b3 : b3 << 24 | b2 << 16 | b1 << 8 | b0
     }
 
@@ -109,13 +131,13 @@ public final class PcapngReader {
     public func forEach<State>(_ state: inout State, _ body: (inout State, PacketHeader, UnsafeRawBufferPointer) throws -> Bool) rethrows -> PcapEnd {
         while true {
             guard ensure(8) else {
-                return buf.count - start == 0 ? .endOfFile : .error("file ends inside a block header at byte \(fileOffset)")
+                return count - start == 0 ? .endOfFile : .error("file ends inside a block header at byte \(fileOffset)")
             }
-            let rawType = UInt32(buf[start]) | UInt32(buf[start + 1]) << 8 | UInt32(buf[start + 2]) << 16 | UInt32(buf[start + 3]) << 24
+            let rawType = UInt32(byte(0)) | UInt32(byte(1)) << 8 | UInt32(byte(2)) << 16 | UInt32(byte(3)) << 24
             if rawType == 0x0A0D_0D0A {
                 // Section header: byte order from the magic at offset 8.
                 guard ensure(12) else { return .error("file ends inside a section header at byte \(fileOffset)") }
-                let bom = Array(buf[(start + 8)..<(start + 12)])
+                let bom = [byte(8), byte(9), byte(10), byte(11)]
                 if bom == [0x4D, 0x3C, 0x2B, 0x1A] { bigEndian = false } else if bom == [0x1A, 0x2B, 0x3C, 0x4D] { bigEndian = true } else {
                     return .error("bad section header byte-order magic at byte \(fileOffset)")
                 }
@@ -140,7 +162,7 @@ public final class PcapngReader {
                     let code = u16(o), len = Int(u16(o + 2))
                     if code == 0 || o + 4 + len > length - 4 { break }
                     if code == 9, len >= 1 {
-                        let r = buf[start + o + 4]
+                        let r = byte(o + 4)
                         let exp = UInt64(r & 0x7F)
                         if r & 0x80 != 0 { itf.unitsPerSecond = exp < 64 ? 1 << exp : 1 } else {
                             var u: UInt64 = 1
@@ -151,7 +173,8 @@ public final class PcapngReader {
                         let lo = UInt64(u32(o + 4)), hi = UInt64(u32(o + 8))
                         itf.offsetSeconds = Int64(bitPattern: bigEndian ? lo << 32 | hi : hi << 32 | lo)
                     } else if code == 2 {
-                        itf.name = String(decoding: buf[(start + o + 4)..<(start + o + 4 + len)].prefix { $0 != 0 }, as: UTF8.self)
+                        let raw = UnsafeRawBufferPointer(start: buf + start + o + 4, count: len)
+                        itf.name = String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
                     }
                     o += 4 + ((len + 3) & ~3)
                 }
@@ -182,9 +205,7 @@ public final class PcapngReader {
                 let nanos = (Int64(truncatingIfNeeded: secs) &+ itf.offsetSeconds) &* 1_000_000_000 &+ Int64(truncatingIfNeeded: itf.unitsPerSecond.dividingFullWidth(frac.multipliedFullWidth(by: 1_000_000_000)).quotient)
                 let hdr = PacketHeader(timestampNanos: nanos, capturedLength: caplen, originalLength: max(origlen, caplen),
                                        interfaceID: UInt32(ifid), linkType: itf.linkType)
-                let keepGoing = try buf.withUnsafeBytes { raw in
-                    try body(&state, hdr, UnsafeRawBufferPointer(rebasing: raw[(start + dataOff)..<(start + dataOff + caplen)]))
-                }
+                let keepGoing = try body(&state, hdr, UnsafeRawBufferPointer(start: buf + start + dataOff, count: caplen))
                 if !keepGoing { return .stopped }
             default:
                 skippedBlocks[type, default: 0] += 1
