@@ -92,6 +92,63 @@ struct ReaderTests {
         #expect(a2?.summary.truncatedAt?.contains("absurd block length") == true)
     }
 
+    /// A pcapng file of `sizes.count` enhanced packet blocks (Ethernet, µs), payload bytes from a seed.
+    static func pcapng(sizes: [Int], seed: UInt64) -> [UInt8] {
+        func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+        var out = le32(0x0A0D_0D0A) + le32(28) + le32(0x1A2B_3C4D) + [1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8) + le32(28)
+        out += le32(1) + le32(20) + [1, 0, 0, 0] + le32(0) + le32(20)
+        var state = seed
+        for (i, size) in sizes.enumerated() {
+            let padded = (size + 3) & ~3
+            let ts = UInt64(1_700_000_000_000_000 + i * 1000)
+            out += le32(6) + le32(UInt32(32 + padded)) + le32(0) + le32(UInt32(ts >> 32)) + le32(UInt32(ts & 0xFFFF_FFFF))
+            out += le32(UInt32(size)) + le32(UInt32(size))
+            for _ in 0..<size { state = state &* 6364136223846793005 &+ 1442695040888963407; out.append(UInt8(state >> 56)) }
+            out += [UInt8](repeating: 0, count: padded - size) + le32(UInt32(32 + padded))
+        }
+        return out
+    }
+
+    @Test("a pcapng file larger than the read buffer, and a block larger than it: read from the file as from memory, and as libpcap reads it")
+    func refills() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ns-refill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var state: UInt64 = 7
+        // ~12 MB of ordinary packets: the 4 MiB buffer is refilled with blocks straddling its end
+        let sizes = (0..<16_000).map { _ -> Int in state = state &* 6364136223846793005 &+ 1; return 1 + Int(state >> 33) % 1514 }
+        let plain = Self.pcapng(sizes: sizes, seed: 1)
+        let file = dir.appendingPathComponent("big.pcapng")
+        try Data(plain).write(to: file)
+        let fromFile = try packets(pcapng: file.path)
+        #expect(fromFile.count == sizes.count)
+        let lengthsAgree = fromFile.map(\.caplen) == sizes
+        #expect(lengthsAgree, "captured lengths as written")
+        let sameAsLibpcap = fromFile == (try packets(libpcap: file.path))
+        #expect(sameAsLibpcap, "bytes, lengths and times as libpcap reads them")
+        // a 6 MiB packet between ordinary ones: the buffer grows for it
+        let withHuge = Self.pcapng(sizes: [100, 200, 6 << 20, 300] + sizes.prefix(3000), seed: 2)
+        let hugeFile = dir.appendingPathComponent("huge.pcapng")
+        try Data(withHuge).write(to: hugeFile)
+        var fromMemory: [Packet] = []
+        let memEnd = PcapngReader(bytes: withHuge).forEach { h, b in
+            fromMemory.append(Packet(ts: h.timestampNanos, caplen: h.capturedLength, len: h.originalLength, bytes: Array(b))); return true
+        }
+        #expect(memEnd == .endOfFile)
+        let fromHugeFile = try packets(pcapng: hugeFile.path)
+        #expect(fromHugeFile.count == 3004)
+        let sameAsMemory = fromHugeFile == fromMemory
+        #expect(sameAsMemory, "the file read as the same bytes from memory")
+        // cut inside the last block: every complete packet, and the offset of the cut block
+        let cut = dir.appendingPathComponent("cut.pcapng")
+        try Data(plain.prefix(plain.count - 10)).write(to: cut)
+        var n = 0
+        let end = try PcapngReader(path: cut.path).forEach { _, _ in n += 1; return true }
+        #expect(n == sizes.count - 1)
+        let lastBlock = 32 + ((sizes.last! + 3) & ~3)
+        #expect(end == .error("file ends inside a block (\(lastBlock) bytes, type 0x6) at byte \(plain.count - lastBlock): cut short"))
+    }
+
     @Test("a simple packet block shorter than its own header: an error with the offset, no trap (found by fuzzing)")
     func shortSimplePacketBlock() {
         func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
