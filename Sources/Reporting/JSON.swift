@@ -75,6 +75,12 @@ public indirect enum JSON: Sendable {
 
     static func escape(_ s: String, into out: inout String) {
         out.append("\"")
+        // most strings (names, addresses, times) need no escaping: appended whole
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(s)
+            out.append("\"")
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""
