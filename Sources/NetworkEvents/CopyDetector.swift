@@ -12,11 +12,13 @@ public struct DirectedTuple: Hashable, Sendable {
         return ConversationKey(s)
     }
     var text: String { "\(endpoint(src, sport)) -> \(endpoint(dst, dport))" }
-    /// One combine instead of eight (looked up for every kept packet once a DNAT rewrite is known).
-    public func hash(into h: inout Hasher) {
-        h.combine(mix64((src.lo &* 0x9E37_79B9_7F4A_7C15) ^ (dst.lo &* 0xC2B2_AE3D_27D4_EB4F) ^ (src.hi ^ dst.hi >> 1)
-                        ^ (UInt64(sport) << 48 | UInt64(dport) << 32)))
+    /// The hash FlatTable lookups use (one per kept packet once a DNAT rewrite is known);
+    /// direction matters (the two addresses are weighted differently).
+    var hash64: UInt64 {
+        mix64((src.lo &* 0x9E37_79B9_7F4A_7C15) ^ (dst.lo &* 0xC2B2_AE3D_27D4_EB4F) ^ (src.hi ^ dst.hi >> 1)
+              ^ (UInt64(sport) << 48 | UInt64(dport) << 32))
     }
+    public func hash(into h: inout Hasher) { h.combine(hash64) }
 }
 
 extension TCPSegment {
@@ -89,21 +91,25 @@ public struct CopyDetector: Sendable {
     private static let probes = 8
     private var firstSeen = FlatTable<ConversationKey, (order: Int, last: Int64)>()
     private var seenCounter = 0
-    private var rewrite: [DirectedTuple: DirectedTuple] = [:]
+    /// DNAT'ed names seen, to the connection's first-seen name (both directions).
+    private var rewrite = FlatTable<DirectedTuple, DirectedTuple>(capacity: 16)
     public private(set) var copies = 0
     /// Counted by value, named only when asked (formatting addresses per copy cost more than
     /// detecting the copy).
-    private var copiesBySignature: [CaptureSignature: Int] = [:]
-    private var rewritesSeen: [RewritePair: Int] = [:]
-    private struct RewritePair: Hashable, Sendable { var from: DirectedTuple, to: DirectedTuple }
+    private var copiesBySignature = FlatTable<CaptureSignature, Int>(capacity: 16)
+    private var rewritesSeen = FlatTable<RewritePair, Int>(capacity: 16)
+    private struct RewritePair: Equatable, Sendable {
+        var from: DirectedTuple, to: DirectedTuple
+        var hash64: UInt64 { mix64(from.hash64 ^ to.hash64 &* 3) }
+    }
 
     /// Copies per capture interface (signature), by name.
     public var copyInterfaces: [String: Int] {
-        copiesBySignature.reduce(into: [:]) { $0[$1.key.description, default: 0] += $1.value }
+        zip(copiesBySignature.keys, copiesBySignature.allValues).reduce(into: [:]) { $0[$1.0.description, default: 0] += $1.1 }
     }
     /// Packets kept under their connection's first-seen name, per rewrite ("a -> b => c -> d").
     public var addressRewrites: [String: Int] {
-        rewritesSeen.reduce(into: [:]) { $0[$1.key.from.text + " => " + $1.key.to.text, default: 0] += $1.value }
+        zip(rewritesSeen.keys, rewritesSeen.allValues).reduce(into: [:]) { $0[$1.0.from.text + " => " + $1.0.to.text, default: 0] += $1.1 }
     }
 
     public init(windowNanos: Int64 = 10_000_000) { self.windowNanos = windowNanos }
@@ -236,7 +242,7 @@ public struct CopyDetector: Sendable {
             gone.insert(k)
             return true
         }
-        if !gone.isEmpty, !rewrite.isEmpty { rewrite = rewrite.filter { !gone.contains($0.key.undirected) } }
+        if !gone.isEmpty, !rewrite.isEmpty { rewrite.removeAll { k, _ in gone.contains(k.undirected) } }
     }
 
     /// Makes everything final (end of input).
@@ -252,7 +258,8 @@ public struct CopyDetector: Sendable {
                 if pending[ready].members.isEmpty { pending[ready].decided = true } else { decideGroup(at: ready) }
             }
             if pending[ready].copyOf == nil, pending[ready].members.isEmpty, !rewrite.isEmpty {
-                pending[ready].rename = rewrite[DirectedTuple(pending[ready].segment)]
+                let t = DirectedTuple(pending[ready].segment)
+                if let e = rewrite.find(t, hash: t.hash64) { pending[ready].rename = rewrite[e] }
             }
             ready += 1
         }
@@ -263,11 +270,13 @@ public struct CopyDetector: Sendable {
     private mutating func noteRewrite(of j: Int, to canon: DirectedTuple, kept: Bool) {
         let t = DirectedTuple(pending[j].segment)
         guard t != canon else { return }
-        if rewrite[t] == nil {
-            rewrite[t] = canon
-            rewrite[t.reversed] = canon.reversed
+        if rewrite.find(t, hash: t.hash64) == nil {
+            rewrite.insert(t, hash: t.hash64, value: canon)
+            let r = t.reversed
+            if let e = rewrite.find(r, hash: r.hash64) { rewrite[e] = canon.reversed } else { rewrite.insert(r, hash: r.hash64, value: canon.reversed) }
         }
-        rewritesSeen[RewritePair(from: t, to: canon), default: 0] += 1
+        let pair = RewritePair(from: t, to: canon)
+        if let e = rewritesSeen.find(pair, hash: pair.hash64) { rewritesSeen[e] += 1 } else { rewritesSeen.insert(pair, hash: pair.hash64, value: 1) }
         if kept { pending[j].rename = canon }
     }
 
@@ -292,7 +301,8 @@ public struct CopyDetector: Sendable {
         for m in members {
             let j = m - base
             copies += 1
-            copiesBySignature[pending[j].segment.signature, default: 0] += 1
+            let sig = pending[j].segment.signature
+            if let e = copiesBySignature.find(sig, hash: sig.hash64) { copiesBySignature[e] += 1 } else { copiesBySignature.insert(sig, hash: sig.hash64, value: 1) }
             pending[j].copyOf = keptFrame
             pending[j].decided = true
         }

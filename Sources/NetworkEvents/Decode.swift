@@ -36,6 +36,11 @@ public struct CaptureSignature: Hashable, Sendable, CustomStringConvertible {
     public var addr: UInt64     // link address (SLL) or MAC pair hash (Ethernet)
     public var vlan: UInt32
 
+    /// The hash FlatTable lookups use (copies are counted per signature).
+    var hash64: UInt64 {
+        mix64(UInt64(kind) << 56 ^ UInt64(ifindex) << 24 ^ (outgoing ? 1 << 60 : 0) ^ addr &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(vlan) << 4)
+    }
+
     public var description: String {
         switch kind {
         case 3: return "ifindex \(ifindex) \(outgoing ? "out" : "in")"
