@@ -79,7 +79,7 @@ public struct CaptureAnalysis: Sendable {
             return
         }
         tcpSegments += 1
-        if (keepCopies ? scratch.isRST : detector.pending[detector.pending.count - 1].segment.isRST) { rsts += 1 }
+        if (keepCopies ? scratch.isRST : detector.pending[detector.end - 1].segment.isRST) { rsts += 1 }
         // every 10 s of capture time: retire quiet conversations
         if time &- lastSweep > 10_000_000_000 {
             if lastSweep != 0 {

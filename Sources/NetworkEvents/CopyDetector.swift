@@ -78,8 +78,11 @@ public struct CopyDetector: Sendable {
 
     public let windowNanos: Int64
     /// Packets in file order: `pending[..<head]` handed out, `[head..<ready]` decided (final),
-    /// the rest waiting for their window to pass. Absolute index = `base` + index.
+    /// `[ready..<end]` waiting for their window to pass; slots from `end` on are spare (kept for
+    /// reuse, so adding a packet writes its segment into place instead of building an entry).
+    /// Absolute index = `base` + index.
     var pending: [Entry] = []
+    private(set) var end = 0
     var head = 0
     private(set) var ready = 0
     private var base = 0
@@ -142,19 +145,23 @@ public struct CopyDetector: Sendable {
     /// Decodes the next frame straight into the queue (no copy of the segment) and adds it;
     /// returns why it is no TCP segment, if it is not (then nothing is added).
     mutating func push(decoding decode: (inout TCPSegment) -> DecodeSkip?) -> DecodeSkip? {
-        if head > 1024 && head * 2 > pending.count {
-            pending.removeFirst(head)
+        if head > 1024 && head * 2 > end {
+            // the entries still needed go to the front; the handed-out ones become spare slots
+            for i in head..<end { pending.swapAt(i - head, i) }
             base += head
             ready -= head
+            end -= head
             head = 0
         }
-        let n = pending.count
+        let n = end
         let abs = base + n
-        pending.append(Entry(segment: .placeholder))
-        if let skip = decode(&pending[n].segment) {
-            pending.removeLast()
-            return skip
-        }
+        if n == pending.count { pending.append(Entry(segment: .placeholder)) }
+        if let skip = decode(&pending[n].segment) { return skip }
+        end = n + 1
+        if !pending[n].members.isEmpty { pending[n].members.removeAll(keepingCapacity: true) }
+        pending[n].copyOf = nil
+        pending[n].decided = false
+        pending[n].rename = nil
         let time = pending[n].segment.time
         release(before: time &- windowNanos, limit: n)
         let h = SegmentHashes(pending[n].segment)
@@ -253,7 +260,7 @@ public struct CopyDetector: Sendable {
     /// Makes final every entry before `limit` older than `t` (a group is decided when its first
     /// entry goes: all its copies have arrived by then).
     private mutating func release(before t: Int64, limit: Int = .max) {
-        while ready < min(pending.count, limit), pending[ready].segment.time < t || t == .max {
+        while ready < min(end, limit), pending[ready].segment.time < t || t == .max {
             if !pending[ready].decided {
                 if pending[ready].members.isEmpty { pending[ready].decided = true } else { decideGroup(at: ready) }
             }
