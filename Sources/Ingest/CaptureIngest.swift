@@ -37,16 +37,21 @@ public enum CaptureIngest {
         let end: PcapEnd
         var linkTypeName: String
         var pcapngTypes: String?
+        /// Runs the reader over the whole capture with the second thread analysing, and waits for it.
+        func pump(_ what: String, _ read: (inout Feeder) -> PcapEnd) -> PcapEnd {
+            let analyser = pipe.startAnalysing(options.twoThreads ? initial : nil)
+            let end = read(&feeder)
+            feeder.flush()
+            StageTimes.report("reading thread (\(what), decoding)")
+            pipe.close()
+            analyser.wait()
+            return end
+        }
         if isNG {
             let reader: PcapngReader
             do { reader = try PcapngReader(path: path) } catch { return unreadable("cannot open the capture: \(error)") }
             linkTypeName = "pcapng"
-            let analyser = pipe.startAnalysing(options.twoThreads ? initial : nil)
-            end = reader.forEach(&feeder) { f, h, b in f.feed(h, b) }
-            feeder.flush()
-            StageTimes.report("reading thread (pcapng reader, decoding)")
-            pipe.close()
-            analyser.wait()
+            end = pump("pcapng reader") { reader.forEach(&$0) { f, h, b in f.feed(h, b) } }
             let types = Set(reader.interfaces.map(\.linkType)).sorted().map(PcapngReader.linkTypeName)
             pcapngTypes = "pcapng: \(reader.interfaces.count) interface(s), " + types.joined(separator: "+")
             for (t, n) in reader.skippedBlocks.sorted(by: { $0.key < $1.key }) where ![4, 5, 10, 0x0BAD, 0x40000BAD].contains(t) {
@@ -57,12 +62,7 @@ public enum CaptureIngest {
             do { reader = try PcapReader(path: path) } catch { return unreadable("libpcap cannot open the capture: \(error)") }
             guard LinkType.isSupported(reader.linkType) else { return unreadable("link type \(reader.linkTypeName) (\(reader.linkType)) is not supported") }
             linkTypeName = reader.linkTypeName
-            let analyser = pipe.startAnalysing(options.twoThreads ? initial : nil)
-            end = reader.forEach(&feeder) { f, h, b in f.feed(h, b) }
-            feeder.flush()
-            StageTimes.report("reading thread (libpcap, decoding)")
-            pipe.close()
-            analyser.wait()
+            end = pump("libpcap") { reader.forEach(&$0) { f, h, b in f.feed(h, b) } }
         }
         if options.progress && feeder.frame >= 0x10000 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         var analysis = feeder.direct ?? pipe.result!
