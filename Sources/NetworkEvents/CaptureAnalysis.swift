@@ -323,7 +323,7 @@ struct ViewPair: Sendable {
     }
 
     mutating func drop(real: Bool) {
-        if real { hasReal = false; realBox?.state = .none } else { hasWS = false; wsState = .none }
+        if real { hasReal = false; realBox = nil } else { hasWS = false; wsState = .none }
     }
 
     /// Neither view has a conversation left.
@@ -353,8 +353,13 @@ struct ViewPair: Sendable {
     /// `s` through one view's conversation, in place (created, or replaced on port reuse).
     mutating func analyze(_ s: borrowing TCPSegment, real: Bool, finished: inout [FlowStats], report: Bool) -> (TCPFrameAnalysis, created: Bool) {
         if real {
-            // only a forked pair's real view is analysed on its own
-            if realBox == nil { realBox = ConversationBox(.none) }
+            // only a forked pair's real view is analysed on its own; a box shared with a copy of
+            // this pair (a copied CaptureAnalysis) is copied before it is changed: value semantics
+            if realBox == nil {
+                realBox = ConversationBox(.none)
+            } else if !isKnownUniquelyReferenced(&realBox) {
+                realBox = ConversationBox(realBox!.state)
+            }
             return Self.analyze(s, &realBox!.state, &hasReal, finished: &finished, report: report)
         }
         return Self.analyze(s, &wsState, &hasWS, finished: &finished, report: report)
@@ -378,8 +383,9 @@ struct ViewPair: Sendable {
     }
 }
 
-/// A forked real view's conversation state (see `ViewPair`). Owned by one pair; the analysis that
-/// holds it is handed between threads whole, never used by two at once.
+/// A forked real view's conversation state (see `ViewPair`, which copies it before changing it
+/// when a copy of the pair shares it). The analysis that holds it is handed between threads
+/// whole, never used by two at once.
 final class ConversationBox: @unchecked Sendable {
     var state: Conversation
     init(_ state: Conversation) { self.state = state }

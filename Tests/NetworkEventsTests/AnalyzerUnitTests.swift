@@ -149,3 +149,25 @@ struct UnackedListTests {
         #expect(fastPathUsed > 1000, "the in-order path must actually be exercised (\(fastPathUsed))")
     }
 }
+
+@Suite("ViewPair")
+struct ViewPairTests {
+    @Test("a copied pair's real view is its own: analysing one copy leaves the other as it was")
+    func valueSemantics() {
+        var finished: [FlowStats] = []
+        var a = ViewPair()
+        _ = a.analyze(seg(1, t: 0, from: 1, 1000, to: 2, 80, seq: 100, ack: 0, flags: 2, len: 0), real: false, finished: &finished, report: true)
+        a.fork()
+        _ = a.analyze(seg(2, t: 0.001, from: 1, 1000, to: 2, 80, seq: 101, ack: 1, flags: 16, len: 10), real: true, finished: &finished, report: true)
+        let b = a
+        // the same data segment again: a retransmission in `a`'s real view
+        let (r, _) = a.analyze(seg(3, t: 0.5, from: 1, 1000, to: 2, 80, seq: 101, ack: 1, flags: 16, len: 10), real: true, finished: &finished, report: true)
+        #expect(r.flags.contains(.retransmission))
+        #expect(a.real?.stats.segments == 3)
+        #expect(b.real?.stats.segments == 2, "the copy taken before is unchanged")
+        var c = b
+        let (rc, _) = c.analyze(seg(4, t: 0.6, from: 1, 1000, to: 2, 80, seq: 111, ack: 1, flags: 16, len: 10), real: true, finished: &finished, report: true)
+        #expect(!rc.flags.contains(.retransmission))
+        #expect(c.real?.stats.segments == 3 && b.real?.stats.segments == 2 && a.real?.stats.segments == 3)
+    }
+}
