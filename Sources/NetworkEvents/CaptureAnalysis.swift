@@ -181,7 +181,7 @@ struct CaptureViews: Sendable {
     /// `s` is inout only so that it is passed by address from the detector's queue (it is not changed).
     mutating func process(_ s: inout TCPSegment, key: ConversationKey, hash h: UInt64, copyOf: Int?, rename: DirectedTuple?) {
         if pairs.count >= maxLive, pairs.find(key, hash: h) == nil { evictOldest() }
-        let e = pairs.find(key, hash: h) ?? pairs.insert(key, hash: h, value: ViewPair())
+        let e = pairs.entry(key, hash: h, orAdd: ViewPair())
         // this frame makes the views differ on this conversation: each keeps its own state from now
         if copyOf != nil || rename != nil { pairs[e].fork() }
         let wsReport = keepCopies || !pairs[e].forked
@@ -217,7 +217,7 @@ struct CaptureViews: Sendable {
         rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
         let rk = ConversationKey(rs)
         let rh = rk.hash64
-        let re = pairs.find(rk, hash: rh) ?? pairs.insert(rk, hash: rh, value: ViewPair())
+        let re = pairs.entry(rk, hash: rh, orAdd: ViewPair())
         pairs[re].fork()
         let (real, realNew) = pairs[re].analyze(rs, real: true, finished: &finishedFlows, report: !keepCopies)
         if realNew { count.real += 1 }

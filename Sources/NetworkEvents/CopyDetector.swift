@@ -280,10 +280,10 @@ public struct CopyDetector: Sendable {
         if rewrite.find(t, hash: t.hash64) == nil {
             rewrite.insert(t, hash: t.hash64, value: canon)
             let r = t.reversed
-            if let e = rewrite.find(r, hash: r.hash64) { rewrite[e] = canon.reversed } else { rewrite.insert(r, hash: r.hash64, value: canon.reversed) }
+            rewrite[rewrite.entry(r, hash: r.hash64, orAdd: canon.reversed)] = canon.reversed
         }
         let pair = RewritePair(from: t, to: canon)
-        if let e = rewritesSeen.find(pair, hash: pair.hash64) { rewritesSeen[e] += 1 } else { rewritesSeen.insert(pair, hash: pair.hash64, value: 1) }
+        rewritesSeen[rewritesSeen.entry(pair, hash: pair.hash64, orAdd: 0)] += 1
         if kept { pending[j].rename = canon }
     }
 
@@ -309,7 +309,7 @@ public struct CopyDetector: Sendable {
             let j = m - base
             copies += 1
             let sig = pending[j].segment.signature
-            if let e = copiesBySignature.find(sig, hash: sig.hash64) { copiesBySignature[e] += 1 } else { copiesBySignature.insert(sig, hash: sig.hash64, value: 1) }
+            copiesBySignature[copiesBySignature.entry(sig, hash: sig.hash64, orAdd: 0)] += 1
             pending[j].copyOf = keptFrame
             pending[j].decided = true
         }

@@ -46,6 +46,11 @@ struct FlatTable<Key: Equatable, Value> {
         return e
     }
 
+    /// The entry of `key`, added with `value` first when absent.
+    mutating func entry(_ key: Key, hash: UInt64, orAdd value: @autoclosure () -> Value) -> Int {
+        find(key, hash: hash) ?? insert(key, hash: hash, value: value())
+    }
+
     subscript(entry: Int) -> Value {
         _read { yield values[entry] }
         _modify { yield &values[entry] }

@@ -68,7 +68,7 @@ struct FlatTableTests {
                 let k = Int(next() % 500)
                 switch next() % 3 {
                 case 0:
-                    if let e = t.find(k, hash: h(k)) { t[e] += 1 } else { t.insert(k, hash: h(k), value: 1) }
+                    t[t.entry(k, hash: h(k), orAdd: 0)] += 1
                     d[k, default: 0] += 1
                 case 1:
                     if let e = t.find(k, hash: h(k)) { t.remove(entry: e) }
