@@ -30,6 +30,19 @@ public final class BundleArchive {
         return [".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst"].contains { lower.hasSuffix($0) }
     }
 
+    /// Whether the file is a tar archive (plain or compressed), from its content.
+    public static func isTar(path: String) -> Bool {
+        guard let a = archive_read_new() else { return false }
+        defer { archive_read_free(a) }
+        archive_read_support_filter_all(a)
+        archive_read_support_format_tar(a)
+        archive_read_support_format_gnutar(a)
+        guard archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK else { return false }
+        var entry: OpaquePointer?
+        let r = archive_read_next_header(a, &entry)
+        return r == ARCHIVE_OK || r == ARCHIVE_WARN
+    }
+
     /// Extracts the selected members into a new directory under `tmp`.
     /// `select` gets the member path (as stored) and decides.
     public static func extract(path: String, into tmp: String, select: (String) -> Bool) throws(ArchiveError) -> Result {
@@ -143,5 +156,70 @@ public final class BundleArchive {
             } else { unlink(p) }
         }
         rm(directory)
+    }
+}
+
+/// A compressed single file (`messages.1.gz`, `syslog.2.xz`, `.bz2`, `.zst`), decompressed as it
+/// is read, with libarchive's filters and its "raw" format. Recognised by its magic bytes, never by
+/// its name. Reads from a file descriptor (a pipe works too): the bytes already read to sniff the
+/// magic are handed back first.
+public final class DecompressingReader {
+    private let a: OpaquePointer
+    fileprivate let fd: Int32
+    fileprivate var prefix: [UInt8]
+    fileprivate var prefixDone = false
+    fileprivate var block = [UInt8](repeating: 0, count: 1 << 16)
+
+    /// gzip, xz, bzip2, zstd, lz4 magic at the start of `head`.
+    public static func compression(_ head: UnsafeRawBufferPointer) -> String? {
+        func starts(_ m: [UInt8]) -> Bool { head.count >= m.count && zip(head, m).allSatisfy { $0 == $1 } }
+        if starts([0x1F, 0x8B]) { return "gzip" }
+        if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "xz" }
+        if starts([0x42, 0x5A, 0x68]) && head.count > 3 && head[3] >= 0x31 && head[3] <= 0x39 { return "bzip2" }
+        if starts([0x28, 0xB5, 0x2F, 0xFD]) { return "zstd" }
+        if starts([0x04, 0x22, 0x4D, 0x18]) { return "lz4" }
+        return nil
+    }
+
+    public init(fd: Int32, alreadyRead: [UInt8]) throws(ArchiveError) {
+        guard let a = archive_read_new() else { throw ArchiveError(message: "libarchive: out of memory") }
+        self.a = a; self.fd = fd; self.prefix = alreadyRead
+        archive_read_support_filter_all(a)
+        archive_read_support_format_raw(a)
+        let ctx = Unmanaged.passUnretained(self).toOpaque()
+        let r = archive_read_open(a, ctx, nil, { _, ctx, out in
+            let me = Unmanaged<DecompressingReader>.fromOpaque(ctx!).takeUnretainedValue()
+            return me.next(out)
+        }, nil)
+        guard r == ARCHIVE_OK else { throw ArchiveError(message: String(cString: archive_error_string(a))) }
+        var entry: OpaquePointer?
+        guard archive_read_next_header(a, &entry) == ARCHIVE_OK else { throw ArchiveError(message: archive_error_string(a).map { String(cString: $0) } ?? "no data") }
+    }
+
+    deinit { archive_read_free(a) }
+
+    fileprivate func next(_ out: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
+        if !prefixDone {
+            prefixDone = true
+            if !prefix.isEmpty {
+                let n = prefix.count
+                out?.pointee = prefix.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) }
+                return n
+            }
+        }
+        while true {
+            let n = block.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return -1 }
+            out?.pointee = block.withUnsafeBytes { UnsafeRawPointer($0.baseAddress!) }
+            return n
+        }
+    }
+
+    /// Decompressed bytes into `buf`; 0 at the end.
+    public func read(into buf: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
+        let n = archive_read_data(a, buf.baseAddress, buf.count)
+        if n < 0 { throw ArchiveError(message: String(cString: archive_error_string(a))) }
+        return n
     }
 }

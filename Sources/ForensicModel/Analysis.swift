@@ -22,5 +22,11 @@ public struct AnalysisResult: Sendable {
     public var clockNotes: [String] = []
     /// The PATH argument as given (reports show paths relative to it).
     public var inputRoot: String?
+    /// The node this result is about (host name from the bundle, else the bundle's folder name).
+    public var node: String?
+    /// How many log inputs (journals, text logs) held at least one kernel line.
+    public var kernelLogInputs: Int = 0
+    /// Where logs were looked for, for "no kernel log found".
+    public var logSearch: [String] = []
     public init() {}
 }

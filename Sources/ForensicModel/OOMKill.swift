@@ -37,6 +37,9 @@ public struct OOMKill: Sendable {
     /// How t_invoked / t_killed / t_reaped were placed on UTC, or why they could not be.
     public var timeSource: String?
     public var reaped: Bool = false
+    /// Known only from a quote of the kernel's kill line by another program (node-problem-detector's
+    /// `OOMKilling` event, `kubectl get events`): the kernel's own record was not in the logs read.
+    public var echo: Bool = false
     /// Where the record was read (the `Killed process` line, else the first line).
     public var source: Provenance
     public var sourceKind: KernelLine.SourceKind

@@ -14,6 +14,10 @@ public struct IngestRequest: Sendable {
     public var keepCopies = false
     /// Progress on stderr for long passes.
     public var progress = false
+    /// Log files found beside the bundle in an incident folder (read by content like `dmesgs`).
+    public var extraLogs: [String] = []
+    /// The node's name when the request is one node of an incident folder.
+    public var node: String?
     public init(path: String?, pcaps: [String] = [], journals: [String] = [], dmesgs: [String] = [], keepCopies: Bool = false) {
         self.path = path; self.pcaps = pcaps; self.journals = journals; self.dmesgs = dmesgs; self.keepCopies = keepCopies
     }
@@ -25,21 +29,61 @@ public struct Ingestor {
 
     private struct Found {
         var journalFiles: [(files: [String], label: String, discovered: Bool)] = []
-        var texts: [(path: String, format: TextLogIngest.Format, discovered: Bool)] = []
+        var texts: [(path: String, discovered: Bool)] = []
         var ps: [String] = []
         var counters: [(path: String, kind: String)] = []
         var procStatus: [(status: String, cgroup: String?)] = []
         var pcaps: [(String, Bool)] = []
-        var unknown: [String] = []
+        var skipped: [(String, String)] = []
     }
 
-    public func run(_ req: IngestRequest) -> AnalysisResult {
+    /// Splits what PATH holds into nodes: each sosreport tree or tarball found below it is one
+    /// node; captures and loose logs go with the node whose folder holds them, else with every
+    /// node (one node: with it). A PATH with no sosreport is one node made of its loose files.
+    public static func plan(_ req: IngestRequest) -> [IngestRequest] {
+        guard let path = req.path else { return [req] }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue, !Discovery.isSosRoot(path) else { return [req] }
+        let d = Discovery.scan(InputTree(root: path).given)
+        let roots = d.sosRoots + d.archives
+        guard roots.count > 1 else {
+            var one = req
+            if let r = roots.first {
+                one.path = r
+                one.extraLogs += d.textFiles + d.journalFiles
+                one.pcaps += d.captures
+            }
+            return [one]
+        }
+        return roots.map { root in
+            var r = req
+            r.path = root
+            let dir = (root as NSString).deletingLastPathComponent
+            func mine(_ f: String) -> Bool {
+                // a file in a folder of its own beside this node's bundle, or named after it
+                let name = ((root as NSString).lastPathComponent as NSString).deletingPathExtension
+                return f.hasPrefix(dir + "/") && dir != InputTree(root: path).given || f.contains(name)
+            }
+            let caps = d.captures.filter(mine)
+            r.pcaps += caps.isEmpty ? d.captures : caps
+            r.extraLogs += (d.textFiles + d.journalFiles).filter(mine)
+            r.node = ((root as NSString).lastPathComponent as NSString).deletingPathExtension
+            return r
+        }
+    }
+
+    public func run(_ req0: IngestRequest) -> AnalysisResult {
+        // An incident folder holding one sosreport (tree or tarball) and captures: that node.
+        let nodes = Self.plan(req0)
+        let req = nodes.count == 1 ? nodes[0] : req0
         // A sosreport tarball: extract what is needed into a private directory, read that, then
         // report paths as "<archive>:<member>" and remove the directory.
-        if let path = req.path, BundleArchive.isArchive(path: path), FileManager.default.fileExists(atPath: path) {
+        if let path = req.path, FileKind.sniff(path) == .tarArchive {
             return runArchive(path, req)
         }
-        return runTree(req)
+        var r = runTree(req)
+        r.node = r.node ?? req.node
+        return r
     }
 
     /// Members of a sos tarball worth extracting.
@@ -63,7 +107,9 @@ public struct Ingestor {
             while tmp.count > 1 && tmp.hasSuffix("/") { tmp.removeLast() }
             extracted = try BundleArchive.extract(path: path, into: tmp.isEmpty ? "/tmp" : tmp, select: Self.wanted)
         } catch {
-            var r = runTree(IngestRequest(path: nil, pcaps: req.pcaps, journals: req.journals, dmesgs: req.dmesgs, keepCopies: req.keepCopies))
+            var sub = req
+            sub.path = nil
+            var r = runTree(sub)
             r.warnings.append(Warning(source: Provenance(path: path), message: "archive not readable: \(error)"))
             r.inputs.insert(InputReport(path: path, kind: "archive", status: .unreadable, warnings: 1, detail: error.description), at: 0)
             return r
@@ -78,6 +124,7 @@ public struct Ingestor {
         let label = path + ":" + (root == extracted.directory ? "" : top[0])
         r.rewritePaths(from: root, to: label)
         r.inputRoot = label
+        r.node = r.node ?? req.node ?? ((path as NSString).lastPathComponent.components(separatedBy: ".tar").first)
         var warnings: [Warning] = extracted.refused.map { Warning(source: Provenance(path: path + ":" + $0.path), message: "archive member refused: \($0.reason)") }
         if let e = extracted.error { warnings.append(Warning(source: Provenance(path: path), message: "archive read stopped early: \(e); members before it were used")) }
         r.warnings = warnings + r.warnings
@@ -92,19 +139,14 @@ public struct Ingestor {
         var found = Found()
         var clock = ClockContext()
         if let path = req.path { discover(path, into: &found, clock: &clock, result: &result) }
-        for j in req.journals {
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: j, isDirectory: &isDir), isDir.boolValue {
-                found.journalFiles.append((JournalIngest.files(under: j), j, false))
-            } else if j.hasSuffix(".journal") || j.hasSuffix(".journal~") {
-                found.journalFiles.append(([j], j, false))
-            } else {
-                found.texts.append((j, .journalText, false))
-            }
-        }
-        for d in req.dmesgs { found.texts.append((d, .dmesg, false)) }
+        // --journal / --dmesg / loose logs: read by content, whatever the flag or the name.
+        for j in req.journals + req.dmesgs { addGiven(j, into: &found, discovered: false) }
+        for j in req.extraLogs { addGiven(j, into: &found, discovered: true) }
         for p in req.pcaps { found.pcaps.append((p, false)) }
         result.clockNotes = clock.notes
+        for (p, why) in found.skipped {
+            result.inputs.append(InputReport(path: p, kind: "unknown", status: .skipped, detail: why, discovered: true))
+        }
 
         // 1. Binary journals (they anchor the kernel clock of the other sources).
         var streams: [[KernelLine]] = []
@@ -119,6 +161,7 @@ public struct Ingestor {
             }
             let out = JournalIngest.read(files: group.files, label: group.label, discovered: group.discovered)
             result.inputs += out.reports
+            if out.kernelEntries > 0 { result.kernelLogInputs += 1 }
             result.warnings += out.warnings
             for (k, v) in out.bootOffsets { clock.journalBootOffsets[k] = v }
             for n in out.podNames.values { PodNameTable.add(n, to: &podNames) }
@@ -129,10 +172,16 @@ public struct Ingestor {
         }
 
         // 2. Text logs.
+        var echoes: [KernelLine] = []
         for t in found.texts {
-            let o = TextLogIngest.read(path: t.path, format: t.format, clock: clock.localClock, discovered: t.discovered, podNames: &podNames)
+            let o = TextLogIngest.read(path: t.path, clock: clock.localClock, discovered: t.discovered, podNames: &podNames)
             var (lines, report, warnings) = (o.lines, o.report, o.warnings)
-            if t.format == .dmesg || lines.contains(where: { $0.utc == nil && $0.kernelMicros != nil }) {
+            echoes += o.echoes
+            if o.kernelLines > 0 { result.kernelLogInputs += 1 } else if t.discovered && report.status == .read && o.echoes.isEmpty {
+                report.status = .skipped
+                report.detail += "; no kernel lines in it"
+            }
+            if lines.contains(where: { $0.utc == nil && $0.kernelMicros != nil }) {
                 let (note, placed) = placeKernelClock(&lines, anchors: anchors, clock: clock)
                 report.detail += "; " + note
                 if !placed {
@@ -154,6 +203,11 @@ public struct Ingestor {
             kills += a.kills
             result.warnings += a.warnings
         }
+        // Kill lines quoted by node-problem-detector / events: a kill of their own only where
+        // no kernel record of it was read.
+        var echoAssembler = OOMAssembler()
+        for l in echoes { echoAssembler.feed(l) }
+        kills += echoAssembler.kills.map { var k = $0; k.echo = true; return k }
         kills = OOMMerge.merge(kills)
         result.nodeEvents = NodeEventMerge.collect(streams)
         for i in kills.indices where kills[i].tInvoked == nil && kills[i].tKilled == nil {
@@ -231,9 +285,6 @@ public struct Ingestor {
                 }
             }
         }
-        for u in found.unknown {
-            result.inputs.append(InputReport(path: u, kind: "unknown", status: .skipped, detail: "not a journal, log or capture this tool reads"))
-        }
         return result
     }
 
@@ -275,47 +326,76 @@ public struct Ingestor {
         return ("kernel clock placed on UTC from the boot time (\(clock.bootTimeSource ?? "bundle"))", true)
     }
 
+    /// A log named on the command line (or found loose): a journal directory, a journal file,
+    /// or a text log, told apart by content.
+    private func addGiven(_ p: String, into found: inout Found, discovered: Bool) {
+        if p == "-" || p == "/dev/stdin" { found.texts.append((p, discovered)); return }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue {
+            found.journalFiles.append((JournalIngest.files(under: p), p, discovered))
+            return
+        }
+        switch FileKind.sniff(p) {
+        case .journal: found.journalFiles.append(([p], p, discovered))
+        case .pcap, .pcapng: found.pcaps.append((p, discovered))
+        case .special("a FIFO"): found.texts.append((p, discovered))   // a pipe or process substitution: read it in full
+        default: found.texts.append((p, discovered))
+        }
+    }
+
     private func discover(_ path: String, into found: inout Found, clock: inout ClockContext, result: inout AnalysisResult) {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+        guard path == "-" || FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             let w = Warning(source: Provenance(path: path), message: "no such file or directory")
             result.warnings.append(w)
             result.inputs.append(InputReport(path: path, kind: "unknown", status: .unreadable, warnings: 1, detail: w.message))
             return
         }
         if !isDir.boolValue {
-            classifyFile(path, into: &found, discovered: false)
+            addGiven(path, into: &found, discovered: false)
             return
         }
         let tree = InputTree(root: path)
-        let isSos = tree.resolve("sos_commands") != nil || tree.resolve("var/log") != nil || tree.resolve("proc") != nil
-        if !isSos {
-            let files = JournalIngest.files(under: tree.root)
-            if !files.isEmpty { found.journalFiles.append((files, path, false)) }
-            for f in tree.find(where: isCapture, maxDepth: 2) { found.pcaps.append((f, true)) }
-            if files.isEmpty && found.pcaps.isEmpty {
-                for f in tree.find(where: { _ in true }, maxDepth: 1) { classifyFile(f, into: &found, discovered: true) }
-            }
+        guard Discovery.isSosRoot(tree.root) else {
+            // A folder of loose files (no sosreport): everything in it, by content.
+            let d = Discovery.scan(tree.given)
+            if !d.journalFiles.isEmpty { found.journalFiles.append((d.journalFiles, path, true)) }
+            for f in d.textFiles { found.texts.append((f, true)) }
+            for f in d.captures { found.pcaps.append((f, true)) }
+            found.skipped += d.skipped
+            result.logSearch.append("\(tree.given) (every file, by content)")
             return
         }
         clock = ClockContext.from(tree: tree)
+        if let h = tree.resolve("sos_commands/host/hostname") ?? tree.resolve("etc/hostname"),
+           let name = try? String(contentsOfFile: h, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty {
+            result.node = name
+        }
         var journalFiles: [String] = []
         for rel in ["var/log/journal", "run/log/journal"] {
             if tree.resolve(rel) != nil { journalFiles += JournalIngest.files(under: tree.given + "/" + rel) }
         }
         if !journalFiles.isEmpty { found.journalFiles.append((journalFiles, tree.given + "/var/log/journal", true)) }
-        for rel in ["sos_commands/kernel/dmesg", "sos_commands/general/dmesg", "var/log/dmesg"] {
-            if let p = tree.resolve(rel) { found.texts.append((tree.display(p), .dmesg, true)); break }
-        }
-        for name in tree.list("sos_commands/logs") where name.hasPrefix("journalctl_") {
-            if name.contains("list-boots") || name.contains("disk-usage") || name.hasSuffix("_--verify") {
-                result.inputs.append(InputReport(path: tree.given + "/sos_commands/logs/" + name, kind: "journal-meta", status: .skipped, detail: "not a log", discovered: true))
-                continue
+        // Kernel and system logs: where sos puts them, every rotated or compressed sibling too;
+        // each read by content.
+        let places: [(dir: String, keep: (String) -> Bool)] = [
+            ("sos_commands/kernel", { $0.hasPrefix("dmesg") }),
+            ("sos_commands/general", { $0.hasPrefix("dmesg") }),
+            ("sos_commands/logs", { $0.hasPrefix("journalctl_") && !$0.contains("list-boots") && !$0.contains("disk-usage") && !$0.hasSuffix("_--verify") && !$0.contains("--header") }),
+            ("var/log", { n in ["messages", "syslog", "kern.log", "kern", "dmesg", "boot.log", "console", "warn", "localmessages"].contains { n == $0 || n.hasPrefix($0 + ".") || n.hasPrefix($0 + "-") || n.hasPrefix($0 + "_") } }),
+        ]
+        for (dir, keep) in places {
+            result.logSearch.append(tree.given + "/" + dir)
+            for name in tree.list(dir) where keep(name) {
+                guard let p = tree.resolve(dir + "/" + name) else { continue }
+                let kind = FileKind.sniff(p)
+                switch kind {
+                case .text, .compressedText: found.texts.append((tree.display(p), true))
+                case .journal: found.journalFiles.append(([tree.display(p)], tree.display(p), true))
+                case .empty: break
+                default: found.skipped.append((tree.display(p), "not a text log: \(kind)"))
+                }
             }
-            if let p = tree.resolve("sos_commands/logs/" + name) { found.texts.append((tree.display(p), .journalText, true)) }
-        }
-        for rel in ["var/log/messages", "var/log/syslog", "var/log/kern.log"] {
-            if let p = tree.resolve(rel) { found.texts.append((tree.display(p), .syslog, true)) }
         }
         for name in tree.list("sos_commands/process") where name.hasPrefix("ps_") {
             if let p = tree.resolve("sos_commands/process/" + name) { found.ps.append(tree.display(p)) }
@@ -333,21 +413,9 @@ public struct Ingestor {
                 found.procStatus.append((tree.display(st), tree.resolve("proc/\(name)/cgroup").map(tree.display)))
             }
         }
-        for f in tree.find(where: isCapture, maxDepth: 4) { found.pcaps.append((f, true)) }
-    }
-
-    private func isCapture(_ name: String) -> Bool {
-        name.hasSuffix(".pcap") || name.hasSuffix(".pcapng") || name.hasSuffix(".cap")
-    }
-
-    private func classifyFile(_ path: String, into found: inout Found, discovered: Bool) {
-        let name = (path as NSString).lastPathComponent
-        if name.hasSuffix(".journal") || name.hasSuffix(".journal~") {
-            found.journalFiles.append(([path], path, discovered))
-        } else if isCapture(name) {
-            found.pcaps.append((path, discovered))
-        } else {
-            found.texts.append((path, TextLogIngest.sniff(path), discovered))
+        for f in tree.find(where: { _ in true }, maxDepth: 4) where !f.contains("/proc/") && !f.contains("/sos_commands/") && !f.contains("/var/log/journal/") {
+            let k = FileKind.sniff(f)
+            if k == .pcap || k == .pcapng { found.pcaps.append((f, true)) }
         }
     }
 }

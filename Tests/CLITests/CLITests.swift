@@ -74,7 +74,7 @@ struct CLITests {
         #expect(caps.first?["retransmissions_real"] as? Int == truth["real_retransmissions"] as? Int)
         #expect((caps.first?["retransmissions_wireshark"] as? Int ?? 0) > 1000)
         let inputs = try #require(json["inputs"] as? [[String: Any]])
-        #expect(Set(inputs.compactMap { $0["kind"] as? String }).isSuperset(of: ["journal-binary", "dmesg", "journal-text", "ps", "pcap"]))
+        #expect(Set(inputs.compactMap { $0["kind"] as? String }).isSuperset(of: ["journal-binary", "dmesg", "syslog", "ps", "pcap"]))
     }
 
     @Test("text output starts with the verdict")

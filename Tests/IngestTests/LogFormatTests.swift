@@ -27,7 +27,7 @@ struct LogFormatTests {
     func layout(name: String) throws {
         let spec = try #require(Formats.expect.files[name])
         var pods: [String: KubeletNames.Names] = [:]
-        let out = TextLogIngest.read(path: Formats.dir.appendingPathComponent(name).path, format: .syslog,
+        let out = TextLogIngest.read(path: Formats.dir.appendingPathComponent(name).path,
                                      clock: Formats.clock, discovered: false, podNames: &pods)
         #expect(out.warnings.isEmpty, "\(out.warnings.map(\.message))")
         var a = OOMAssembler()

@@ -30,7 +30,7 @@ struct OOMCorpusTests {
         let path = try #require(Corpus.logFile(stem))
         let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Corpus.dir.appendingPathComponent(stem + ".expected.json"))) as? [String: Any])
         var pods: [String: KubeletNames.Names] = [:]
-        let out = TextLogIngest.read(path: path, format: .syslog, clock: Corpus.clock, discovered: false, podNames: &pods)
+        let out = TextLogIngest.read(path: path, clock: Corpus.clock, discovered: false, podNames: &pods)
         #expect(out.warnings.isEmpty, "\(out.warnings.map(\.message))")
         var a = OOMAssembler()
         for l in out.lines { a.feed(l) }

@@ -73,7 +73,7 @@ struct SeedIncidentIngestTests {
         for (k, t) in zip(r.oomKills, truth.kills) {
             #expect(k.victimPid == t.pid)
             #expect(k.sourceKind == .journalBinary)
-            #expect(k.alsoSeenIn.count == 3) // dmesg + two journalctl text files
+            #expect(k.alsoSeenIn.count == 4) // dmesg, dmesg_-T and two journalctl text files
             #expect(k.podUID == t.pod_uid)
             #expect(k.containerID == t.container_id)
             #expect(k.containerName == "logstash")

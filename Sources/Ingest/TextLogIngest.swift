@@ -1,0 +1,226 @@
+import Foundation
+import ForensicModel
+import KernelEvents
+
+/// Reads kernel lines from any text log, whatever its name: dmesg in every layout, journalctl's
+/// text outputs (`short*`, `cat`, `verbose`, `export`, `json`, `json-seq`), syslog files (RFC 3164,
+/// RFC 3339, RFC 5424, busybox `logread`), consoles and pastes. The entry formats (export, JSON,
+/// verbose) are recognised by their first bytes; every other line is decoded on its own by
+/// `KernelLineDecoder`. The file is streamed (`LineStream`): lines are first tested as bytes
+/// (NeedleFilter / OOMLineGate) and only candidates are decoded.
+enum TextLogIngest {
+    enum Format: String { case text, journalExport = "journal-export", journalJSON = "journal-json", journalVerbose = "journal-verbose" }
+
+    struct Output {
+        var lines: [KernelLine] = []
+        /// Kill lines quoted by node-problem-detector or Kubernetes events.
+        var echoes: [KernelLine] = []
+        var report: InputReport
+        var warnings: [Warning] = []
+        /// Whether any kernel line was found (for "no kernel log found").
+        var kernelLines = 0
+    }
+
+    static func read(path: String, clock: LocalClock, discovered: Bool, podNames: inout [String: KubeletNames.Names]) -> Output {
+        let stream: LineStream
+        switch LineStream.open(path) {
+        case .failure(let w): return Output(report: InputReport(path: path, kind: "text-log", status: .unreadable, warnings: 1, detail: w.message, discovered: discovered), warnings: [w])
+        case .success(let s): stream = s
+        }
+        let format = stream.head.withUnsafeBytes { sniff($0) }
+        var clock = clock
+        if format == .text, let end = stream.head.withUnsafeBytes({ journalHeaderEnd($0) }) {
+            clock.reference = end
+            clock.note += "; year from journalctl's '-- Logs begin at … end at …' line"
+        }
+        var out = Output(report: InputReport(path: path, kind: format == .text ? "text-log" : format.rawValue, status: .read, discovered: discovered))
+        var total = 0, unparsed = 0, metaLines = 0
+        var firstUnparsed: Int?
+        var gate = OOMLineGate()
+        let podNeedle = NeedleFilter(["podUID="])
+
+        func addEntry(_ e: JournalEntryFields, _ prov: Provenance, gated: Bool = false) {
+            if e.isKernel, let msg = e.message {
+                var m = msg
+                let ok = gated || m.withUTF8 { gate.pass(UnsafeRawBufferPointer($0)) }
+                if ok, var l = e.kernelLine(kind: format == .journalVerbose ? .journalText : .journalExport, provenance: prov) {
+                    l.timeSource = e.monotonic != nil ? "journal entry (\(format.rawValue)): realtime − monotonic + printk time" : "journal entry (\(format.rawValue)): reception time"
+                    out.lines.append(l)
+                }
+                out.kernelLines += 1
+            } else if e.identifier == "kubelet", let m = e.message, m.contains("podUID="), let n = KubeletNames.scan(Substring(m)) {
+                PodNameTable.add(n, to: &podNames)
+            }
+        }
+
+        var decoder = KernelLineDecoder()
+        var sawJournalMeta = false
+        let readError: Warning?
+        switch format {
+        case .journalExport:
+            // Binary fields carry their length: read the stream whole (export files are entry streams, not logs people paste).
+            var data = Data()
+            readError = stream.forEachBatch { chunk, _, _ in data.append(contentsOf: chunk) }
+            data.withUnsafeBytes { buf in
+                let problems = JournalExportFormat.forEachEntry(buf) { e, offset in
+                    total += 1
+                    addEntry(e, Provenance(path: path, cursor: e.cursor, byteOffset: Int64(offset)))
+                }
+                for case .truncatedBinaryField(let off) in problems {
+                    out.warnings.append(Warning(source: Provenance(path: path, byteOffset: Int64(off)), message: "export stream cut inside a binary field at byte \(off); entries before it were read"))
+                }
+            }
+        case .journalVerbose:
+            var cur: JournalEntryFields?
+            var curLine = 0
+            readError = stream.forEachBatch { chunk, _, first in
+                LineScanner.forEachLine(chunk) { n0, _, raw in
+                    let n = first + n0
+                    guard !raw.isEmpty else { return }
+                    let line = Substring(String(bytes: raw))
+                    if raw[0] == 0x20 || raw[0] == 0x09 {
+                        if cur != nil { JournalVerboseFormat.field(line, into: &cur!) }
+                    } else if let h = JournalVerboseFormat.header(line) {
+                        if let c = cur { addEntry(c, Provenance(path: path, line: curLine)) }
+                        cur = h; curLine = n; total += 1
+                    } else if KernelLineDecoder.isJournalctlOwn(line) {
+                        metaLines += 1
+                    } else { unparsed += 1; firstUnparsed = firstUnparsed ?? n }
+                }
+            }
+            if let c = cur { addEntry(c, Provenance(path: path, line: curLine)) }
+        case .journalJSON:
+            readError = stream.forEachBatch { chunk, _, first in
+                LineScanner.forEachLine(chunk) { n0, _, raw in
+                    let n = first + n0
+                    guard !raw.isEmpty else { return }
+                    total += 1
+                    guard gate.pass(raw) || podNeedle.matches(raw) else { return }
+                    guard let e = JournalJSONFormat.entry(raw) else { unparsed += 1; firstUnparsed = firstUnparsed ?? n; return }
+                    addEntry(e, Provenance(path: path, line: n), gated: true)
+                }
+            }
+        case .text:
+            // Learn the file's habits from its first lines.
+            var sample: [Substring] = []
+            stream.head.withUnsafeBytes { buf in
+                LineScanner.forEachLine(buf) { n, _, raw in if n <= 2000 { sample.append(Substring(String(bytes: raw))) } }
+            }
+            if sample.count > 1 && stream.head.count >= (64 << 10) { sample.removeLast() }   // maybe cut
+            decoder.learn(sample)
+            let bare = decoder.bareFile
+            readError = stream.forEachBatch { chunk, _, first in
+                let hits = NeedleFilter.oom.hits(in: chunk)
+                var h = 0
+                LineScanner.forEachLine(chunk) { n0, offset, raw in
+                    let n = first + n0
+                    while h < hits.count && hits[h] < offset { h += 1 }
+                    let candidate = h < hits.count && hits[h] < offset + raw.count
+                    guard !raw.isEmpty else { return }
+                    total += 1
+                    guard gate.pass(raw, candidate: candidate) || bare && candidate else { return }
+                    let d = decoder.decode(Substring(String(bytes: raw)), number: n)
+                    let prov = Provenance(path: path, line: n)
+                    switch d.kind {
+                    case .kernel:
+                        out.kernelLines += 1
+                        out.lines.append(kernelLine(d, prov, clock))
+                    case .echo:
+                        out.echoes.append(kernelLine(d, prov, clock))
+                    case .app:
+                        if d.identifier == "kubelet", let names = KubeletNames.scan(d.message) { PodNameTable.add(names, to: &podNames) }
+                    case .meta:
+                        metaLines += 1; total -= 1
+                        if d.message.hasPrefix("-- ") { sawJournalMeta = true }
+                    case .continuation: break
+                    case .foreign: break
+                    }
+                }
+            }
+            if decoder.foreignLines > 0 {
+                out.warnings.append(Warning(source: Provenance(path: path, line: decoder.firstForeign.first),
+                                            message: "\(decoder.foreignLines) candidate line(s) in no log layout (a prompt, a marker, another tool's text), skipped; first at line \(decoder.firstForeign.map(String.init).joined(separator: ", "))"))
+            }
+        }
+        if let readError { out.warnings.append(readError) }
+        if stream.linesCut > 0 {
+            out.warnings.append(Warning(source: Provenance(path: path), message: "\(stream.linesCut) line(s) longer than \(LineStream.maxLine >> 20) MiB cut"))
+        }
+        if unparsed > 0 {
+            out.warnings.append(Warning(source: Provenance(path: path, line: firstUnparsed), message: "\(unparsed) line(s) not in the \(format.rawValue) layout (first at line \(firstUnparsed!)); skipped"))
+        }
+        // Report: the kind from what the lines were, not from the name.
+        if format == .text {
+            let counts = decoder.layoutCounts
+            var headerLayouts: [LineLayout] = [.bsd, .weekday, .unix, .rfc5424]
+            if decoder.headers { headerLayouts.append(.iso) }
+            let headerish: Int = headerLayouts.reduce(0) { $0 + (counts[$1] ?? 0) }
+            let dmesgish = counts.values.reduce(0, +) - headerish
+            out.report.kind = headerish > dmesgish ? (sawJournalMeta ? "journal-text" : "syslog") : (counts.isEmpty ? "text-log" : "dmesg")
+            let kind: KernelLine.SourceKind = out.report.kind == "dmesg" ? .dmesg : out.report.kind == "journal-text" ? .journalText : .syslog
+            for i in out.lines.indices { out.lines[i].sourceKind = kind }
+        }
+        out.report.warnings = out.warnings.count
+        out.report.status = out.warnings.isEmpty ? .read : .partial
+        var detail: String
+        if total == 0 && metaLines > 0 {
+            detail = "no entries (only journalctl's own messages, e.g. '-- No entries --')"
+        } else {
+            let unit = format == .journalExport || format == .journalVerbose ? "entries" : "lines"
+            detail = "\(total) \(unit), \(stream.bytesRead) bytes\(stream.compression.map { " (\($0)-compressed)" } ?? ""); \(out.lines.count) kernel lines kept for analysis"
+            let layouts = decoder.layoutCounts.sorted { $0.value > $1.value }.map { "\($0.key.rawValue) \($0.value)" }
+            if !layouts.isEmpty { detail += "; layouts: " + layouts.joined(separator: ", ") }
+            if decoder.bareFile { detail += "; no time stamps (bare kernel text)" }
+            if decoder.foreignLines > 0 { detail += "; \(decoder.foreignLines) foreign line(s) skipped" }
+            if !out.echoes.isEmpty { detail += "; \(out.echoes.count) kill line(s) quoted by node-problem-detector / events" }
+        }
+        out.report.detail = detail
+        return out
+    }
+
+    /// A decoded kernel line as the model's `KernelLine`, its wall time placed through `clock`.
+    static func kernelLine(_ d: DecodedLine, _ prov: Provenance, _ clock: LocalClock) -> KernelLine {
+        var utc: Timestamp?
+        var src: String?
+        if let w = d.wall {
+            utc = clock.place(w)
+            if utc != nil {
+                switch (w, d.layout) {
+                case (.utc, _): src = "\(d.layout.rawValue) line time with its UTC offset"
+                case (.local, .dmesgCtime): src = "dmesg -T wall time (\(clock.note)); dmesg computes it as now − uptime + stamp, wrong after suspend"
+                case (.local, _): src = "\(d.layout.rawValue) local time (\(clock.note))"
+                }
+            }
+        }
+        return KernelLine(message: String(d.message), kernelMicros: d.kernelMicros, utc: utc, sourceKind: .dmesg, provenance: prov, timeSource: src)
+    }
+
+    /// The entry format, from the first bytes (never from the name).
+    static func sniff(_ b: UnsafeRawBufferPointer) -> Format {
+        let head = String(bytes: UnsafeRawBufferPointer(rebasing: b.prefix(4096)))
+        let trimmed = head.drop { $0 == "\u{FEFF}" }
+        if trimmed.hasPrefix("__CURSOR=") || trimmed.hasPrefix("__REALTIME_TIMESTAMP=") { return .journalExport }
+        if trimmed.hasPrefix("{") || trimmed.hasPrefix("\u{1E}{") { return .journalJSON }
+        for l in trimmed.split(separator: "\n").prefix(40) {
+            if l.hasPrefix("-- ") || l.first?.isWhitespace == true { continue }
+            if JournalVerboseFormat.header(l) != nil { return .journalVerbose }
+            break
+        }
+        return .text
+    }
+
+    /// `-- Logs begin at Mon 2024-03-11 09:12:01 UTC, end at Tue 2024-03-12 10:00:00 UTC. --`
+    /// (systemd ≤ 245) or `-- Journal begins at …, ends at … --` (246–249): the end time, which
+    /// gives the year of the year-less lines that follow (zone abbreviation read as UTC: the
+    /// year is all that is taken from it).
+    static func journalHeaderEnd(_ b: UnsafeRawBufferPointer) -> Timestamp? {
+        let head = String(bytes: UnsafeRawBufferPointer(rebasing: b.prefix(512)))
+        guard let first = head.split(separator: "\n").first, first.hasPrefix("-- ") else { return nil }
+        guard let r = first.range(of: ", end at ") ?? first.range(of: ", ends at ") else { return nil }
+        let tail = first[r.upperBound...].split(separator: " ")
+        guard tail.count >= 3, let date = tail.first(where: { $0.contains("-") && $0.first?.isNumber == true }) else { return nil }
+        let ymd = date.split(separator: "-").compactMap { Int($0) }
+        guard ymd.count == 3 else { return nil }
+        return Timestamp(nanos: CivilTime(year: ymd[0], month: ymd[1], day: ymd[2], hour: 23, minute: 59, second: 59).epochSeconds * 1_000_000_000)
+    }
+}
