@@ -8,7 +8,7 @@ public struct KernelLine: Sendable {
         case journalText = "journal-text"
         case syslog = "syslog"
 
-        var rank: Int {
+        public var rank: Int {
             switch self {
             case .journalBinary: 0
             case .journalExport: 1

@@ -7,7 +7,8 @@ import KernelEvents
 enum OOMMerge {
     static func merge(_ kills: [OOMKill]) -> [OOMKill] {
         var out: [OOMKill] = []
-        for k in kills.sorted(by: { $0.sourceKind < $1.sourceKind }) {
+        // Kernel records first (best clocks first), echoes (quotes by other programs) last.
+        for k in kills.sorted(by: { ($0.echo ? 1 : 0, $0.sourceKind.rank) < ($1.echo ? 1 : 0, $1.sourceKind.rank) }) {
             if let i = out.firstIndex(where: { same($0, k) }) {
                 fill(&out[i], from: k)
             } else {
@@ -19,6 +20,17 @@ enum OOMMerge {
 
     static func same(_ a: OOMKill, _ b: OOMKill) -> Bool {
         guard a.victimPid == b.victimPid, a.victimComm == b.victimComm else { return false }
+        // The kill line's memory figures are a fingerprint: equal figures, same kill, whatever
+        // the clocks say (a dmesg placed from an uncertain boot time, a -T copy in local time).
+        if let x = a.totalVmKB, let y = b.totalVmKB, let p = a.anonRssKB, let q = b.anonRssKB {
+            guard x == y && p == q else { return false }
+            if let ta = a.tKilled, let tb = b.tKilled, abs(ta - tb) > 86400 { return false }
+            return true
+        }
+        if a.echo || b.echo {
+            guard let ta = a.tKilled, let tb = b.tKilled else { return true }
+            return abs(ta - tb) <= 10
+        }
         if let ka = a.kKilled, let kb = b.kKilled {
             if let ba = a.bootID, let bb = b.bootID, ba != bb { return false }
             return abs(ka - kb) <= 1000

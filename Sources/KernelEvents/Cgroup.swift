@@ -17,15 +17,21 @@ public enum CgroupPath {
         return nil
     }
 
+    /// The deepest component that names a container: `<64 hex>` (cgroupfs driver),
+    /// `docker-`, `cri-containerd-`, `crio-`, `crio-conmon-`, `libpod-`, `libpod-conmon-` +
+    /// hex + `.scope` (systemd driver, podman); a trailing `container` / `init.scope` below it (cgroup
+    /// v2 nesting) is looked through.
     public static func containerID(_ path: String) -> String? {
-        guard let last = path.splitBytes(separator: "/").last else { return nil }
-        var name = Substring(last)
-        if name.hasSuffix(".scope") { name = name.dropLast(6) }
-        for prefix in ["cri-containerd-", "docker-", "crio-conmon-", "crio-", "containerd-", "libpod-"] where name.hasPrefix(prefix) {
-            name = name.dropFirst(prefix.count)
-            break
+        for component in path.splitBytes(separator: "/").reversed() {
+            var name = Substring(component)
+            if name.hasSuffix(".scope") { name = name.dropLast(6) }
+            for prefix in ["cri-containerd-", "docker-", "crio-conmon-", "crio-", "containerd-", "libpod-conmon-", "libpod-"] where name.hasPrefix(prefix) {
+                name = name.dropFirst(prefix.count)
+                break
+            }
+            if name.count >= 12, name.allSatisfy({ $0.isHexDigit }) { return String(name).lowercased() }
+            if name.hasPrefix("pod") || name.hasSuffix(".slice") { return nil }   // reached the pod level: no container
         }
-        if name.count >= 12, name.allSatisfy({ $0.isHexDigit }) { return String(name).lowercased() }
         return nil
     }
 }

@@ -10,6 +10,7 @@ import ForensicModel
 public struct OOMAssembler {
     /// The invocation being read (after `invoked oom-killer`, until the next one).
     private struct Invocation {
+        /// Empty when the record was found without its `invoked oom-killer` line.
         var comm: String
         var pid: Int?
         var gfpMask: String?
@@ -21,8 +22,18 @@ public struct OOMAssembler {
         var constraintPid: Int?
         var usageKB: Int?
         var limitKB: Int?
-        /// Task table rows: pid -> (tgid, name). Old kernels list each thread.
-        var tasks: [(pid: Int, tgid: Int, name: String)] = []
+        /// Task table rows. Old kernels list each thread.
+        var tasks: [TaskRow] = []
+        /// Column names of the table header (`uid`, `tgid`, `oom_score_adj`, …).
+        var columns: [Substring] = []
+        var constraintUid: Int?
+        /// `Memory cgroup stats for <path>:` (the pod/container when nothing else names it).
+        var statsMemcg: String?
+        /// Pids killed by this invocation (a group kill may name one twice).
+        var killedPids: Set<Int> = []
+        var index = 0
+        /// True when the `invoked oom-killer` line was not seen (a summary, a decision or a task table came first).
+        var implicit = false
         var taskPids: Set<Int> = []
         var inTaskTable = false
         /// Number of numeric columns after `[ pid ]` in this kernel's task table header.
@@ -33,16 +44,24 @@ public struct OOMAssembler {
     }
 
     private var open: Invocation?
+    private var invocations = 0
+    /// Per kill: the index of the invocation that made it (reaper pairing, late task rows).
+    private var killInvocation: [Int] = []
+    /// Scope from a decision line seen with no invocation open (`Memory cgroup out of memory: Kill process …`).
+    private var pendingScope: OOMKill.Scope?
     public private(set) var kills: [OOMKill] = []
     public private(set) var warnings: [Warning] = []
     private var seen: Set<String> = []
 
     public init() {}
 
+    public struct TaskRow: Sendable { var pid: Int; var tgid: Int; var uid: Int?; var adj: Int?; var name: String }
+
     /// Cheap test: can this message be part of an OOM record at all?
     @inline(__always) public static func mightMatter(_ m: String) -> Bool {
         m.has("oom") || m.has("Killed process") || m.has("Kill process") || m.has("Out of memory")
-            || m.has("memory: usage") || m.hasPrefix("[") || m.has("PID: ") || m.has("killed as a result of limit")
+            || m.has("memory: usage") || m.hasPrefix("[") || m.has("PID: ") || m.hasPrefix("Pid: ") || m.has("killed as a result of limit")
+            || m.has("Memory cgroup stats for") || m.has("Out of Memory") || m.has("Kernel panic")
     }
 
     public mutating func feed(_ line: KernelLine) {
@@ -53,6 +72,15 @@ public struct OOMAssembler {
                 return
             }
             startInvocation(comm: String(m[..<r.lowerBound]), args: m[r.upperBound...], line: line)
+            return
+        }
+        if open == nil, m.hasPrefix("oom-kill:") || m.hasPrefix("[  pid  ]") || m.hasPrefix("[ pid ]") || m.hasPrefix("Tasks state (memory values in pages)") {
+            // The record without its first line (cut, grepped): an invocation of unknown invoker.
+            startInvocation(comm: "", args: "", line: line)
+            open?.implicit = true
+        }
+        if open == nil, m.hasPrefix("Kernel panic - not syncing: Out of memory") {
+            warnings.append(Warning(source: line.provenance, message: "OOM record (its 'invoked oom-killer' line not in the input) has no 'Killed process' line: the kernel panicked instead (panic_on_oom)"))
             return
         }
         if var inv = open {
@@ -70,15 +98,20 @@ public struct OOMAssembler {
                 // "[  pid  ]   uid  tgid total_vm      rss [nr_ptes nr_pmds | pgtables_bytes | rss_anon …] swapents oom_score_adj name"
                 let cols = m.splitBytes(separator: "]", maxSplits: 1).last?.splitBytes(separator: " ") ?? []
                 inv.numericColumns = max(cols.count - 1, 2)
-            } else if inv.inTaskTable, m.first == "[", let row = Self.taskRow(m, numericColumns: inv.numericColumns) {
+                inv.columns = cols
+            } else if inv.inTaskTable, m.first == "[", let row = Self.taskRow(m, numericColumns: inv.numericColumns, columns: inv.columns) {
                 if inv.taskPids.insert(row.pid).inserted { inv.tasks.append(row) }
+            } else if m.hasPrefix("Memory cgroup stats for "), case let rest = m.dropFirst(24), let colon = rest.firstIndex(of: ":") {
+                inv.statsMemcg = String(rest[..<colon])
             } else if m.hasPrefix("oom-kill:") {
                 inv.inTaskTable = false
                 Self.applyConstraint(m, to: &inv)
             } else if m.hasPrefix("Out of memory: Kill process ") || m.hasPrefix("Out of memory (oom_kill_allocating_task): Kill process ") {
                 if inv.scope == .unknown { inv.scope = .global }
+                inv.inTaskTable = false
             } else if m.hasPrefix("Memory cgroup out of memory: Kill process ") {
                 inv.scope = .memcg
+                inv.inTaskTable = false
             } else if m.hasPrefix("Tasks in "), case let rest = m.dropFirst(9), let r = rest.find(" are going to be killed due to memory.oom.group set") {
                 // searched after the prefix: "Tasks in are going…" (no path) overlapped it and trapped (fuzzing)
                 inv.groupMemcg = String(rest[..<r.lowerBound])
@@ -88,6 +121,10 @@ public struct OOMAssembler {
                 inv.scope = .memcg
             }
             open = inv
+        } else if m.hasPrefix("Memory cgroup out of memory: Kill process ") {
+            pendingScope = .memcg
+        } else if m.hasPrefix("Out of memory: Kill process ") || m.hasPrefix("Out of memory (oom_kill_allocating_task): Kill process ") {
+            pendingScope = .global
         }
         if m.has("Killed process ") && !m.has("oom_reaper") {
             killed(m, line: line)
@@ -98,17 +135,46 @@ public struct OOMAssembler {
 
     /// Ends the input: an invocation with no `Killed process` line becomes a warning.
     public mutating func finish() {
-        if let inv = open, inv.killsMade == 0 {
-            warnings.append(Warning(source: inv.line.provenance, message: "OOM invocation by \(inv.comm) has no 'Killed process' line (record cut off, filtered, or nothing was killed)"))
+        if let inv = open {
+            if inv.killsMade == 0 {
+                let who = inv.implicit ? "OOM record (its 'invoked oom-killer' line not in the input)" : "OOM invocation by \(inv.comm)"
+                warnings.append(Warning(source: inv.line.provenance, message: "\(who) has no 'Killed process' line (record cut off, filtered, or nothing was killed)"))
+            }
+            // Task rows printed after the kill line (CPUs interleave): fill what the kill line lacks.
+            for i in kills.indices where killInvocation[i] == inv.index { fillFromTable(&kills[i], inv) }
         }
         open = nil
+    }
+
+    /// uid and oom_score_adj from the victim's row of the record's task table (old kill lines
+    /// print neither), threads from the rows sharing its tgid (old kernels list each thread).
+    private func fillFromTable(_ k: inout OOMKill, _ inv: Invocation) {
+        guard let pid = k.victimPid else { return }
+        if let row = inv.tasks.first(where: { $0.pid == pid }) {
+            if k.victimUid == nil { k.victimUid = row.uid }
+            if k.victimOomScoreAdj == nil { k.victimOomScoreAdj = row.adj }
+        }
+        if k.victimUid == nil, inv.constraintPid == pid { k.victimUid = inv.constraintUid }
+        let threadRows = inv.tasks.filter { $0.tgid == pid }
+        if threadRows.count > 1, k.victimThreads == nil {
+            k.victimThreads = threadRows.count
+            k.victimThreadsSource = "kernel task table (one row per thread, old kernel)"
+        }
+        if k.taskMemcg == nil, let tm = inv.statsMemcg, inv.scope == .memcg || k.scope == .memcg {
+            k.taskMemcg = tm
+            k.podUID = CgroupPath.podUID(tm)
+            k.containerID = CgroupPath.containerID(tm)
+        }
     }
 
     // MARK: -
 
     private mutating func startInvocation(comm: String, args: Substring, line: KernelLine) {
         finish()
+        invocations += 1
+        pendingScope = nil
         var inv = Invocation(comm: comm, line: line)
+        inv.index = invocations
         if let g = args.after("gfp_mask=") { inv.gfpMask = String(g.prefix { $0 != "," && $0 != "(" }) }
         inv.order = intAfter("order=", in: args)
         if inv.order == -1 { inv.scope = .sysrq }
@@ -116,12 +182,16 @@ public struct OOMAssembler {
     }
 
     /// A task table row: `[  4242]  1000  4242  1203456 … 936 java` (the name may hold spaces).
-    static func taskRow(_ m: Substring, numericColumns: Int) -> (pid: Int, tgid: Int, name: String)? {
+    static func taskRow(_ m: Substring, numericColumns: Int, columns: [Substring] = []) -> TaskRow? {
         guard let close = m.firstIndex(of: "]"), let pid = Int(m[m.index(after: m.startIndex)..<close].trimmedSpaces()) else { return nil }
         let cols = m[m.index(after: close)...].splitBytes(separator: " ", maxSplits: numericColumns, omittingEmptySubsequences: true)
         guard cols.count >= 3, Int(cols[0]) != nil, let tgid = Int(cols[1]) else { return nil }
         let name = cols.count > numericColumns ? String(cols[numericColumns]) : String(cols.last!)
-        return (pid, tgid, name)
+        func col(_ n: String) -> Int? {
+            guard let i = columns.firstIndex(where: { $0 == n }), i < cols.count, i < numericColumns else { return nil }
+            return Int(cols[i])
+        }
+        return TaskRow(pid: pid, tgid: tgid, uid: col("uid") ?? Int(cols[0]), adj: col("oom_score_adj"), name: name)
     }
 
     private static func applyConstraint(_ m: Substring, to inv: inout Invocation) {
@@ -139,6 +209,7 @@ public struct OOMAssembler {
         if let v = m.after(",oom_memcg=") { inv.memcg = String(v.prefix { $0 != "," }) }
         if let v = m.after(",task_memcg=") { inv.taskMemcg = String(v.prefix { $0 != "," }) }
         if let v = m.afterLast(",pid=") { inv.constraintPid = v.leadingInt()?.0 }
+        if let v = m.afterLast(",uid=") { inv.constraintUid = v.leadingInt()?.0 }
     }
 
     private mutating func killed(_ m: Substring, line: KernelLine) {
@@ -188,28 +259,30 @@ public struct OOMAssembler {
         k.killedAt = line.provenance
         k.timeSource = line.timeSource
         if m.hasPrefix("Memory cgroup out of memory") { k.scope = .memcg }
-        else if m.hasPrefix("Out of memory") { k.scope = .global }
+        else if m.hasPrefix("Out of memory") || m.hasPrefix("Out of Memory") { k.scope = .global }
+        else if let p = pendingScope, open == nil { k.scope = p }
+        pendingScope = nil
 
         if var inv = open {
+            // memory.oom.group: the group kill may name the first victim again: one kill.
+            if !inv.killedPids.insert(pid).inserted { return }
             inv.killsMade += 1
-            k.invokerComm = inv.comm
+            k.invokerComm = inv.comm.isEmpty ? nil : inv.comm
             k.invokerPid = inv.pid
             k.gfpMask = inv.gfpMask
             k.order = inv.order
-            k.tInvoked = inv.line.utc
-            k.kInvoked = inv.line.kernelMicros
-            k.invokedAt = inv.line.provenance
+            if !inv.implicit {
+                k.tInvoked = inv.line.utc
+                k.kInvoked = inv.line.kernelMicros
+                k.invokedAt = inv.line.provenance
+            }
             if inv.scope != .unknown && !(inv.scope == .global && k.scope == .memcg) { k.scope = inv.scope }
             if inv.scope == .sysrq { k.scope = .sysrq }
             k.memcg = inv.memcg
             if inv.constraintPid == nil || inv.constraintPid == pid { k.taskMemcg = inv.taskMemcg } else if let g = inv.groupMemcg { k.taskMemcg = g }
             k.memcgUsageKB = inv.usageKB
             k.memcgLimitKB = inv.limitKB
-            let threadRows = inv.tasks.filter { $0.tgid == pid }
-            if threadRows.count > 1 {
-                k.victimThreads = threadRows.count
-                k.victimThreadsSource = "kernel task table (one row per thread, old kernel)"
-            }
+            fillFromTable(&k, inv)
             open = inv
         } else {
             warnings.append(Warning(source: line.provenance, message: "'Killed process \(pid) (\(comm))' without its 'invoked oom-killer' line: invoker and start time unknown"))
@@ -219,11 +292,15 @@ public struct OOMAssembler {
             k.containerID = CgroupPath.containerID(tm)
         }
         kills.append(k)
+        killInvocation.append(open?.index ?? invocations)
     }
 
     private mutating func reaped(_ m: Substring, line: KernelLine) {
         guard let p = m.after("reaped process "), let (pid, _) = p.leadingInt() else { return }
-        if let i = kills.lastIndex(where: { $0.victimPid == pid && !$0.reaped && ($0.bootID == nil || $0.bootID == line.bootID) }) {
+        // Only a kill of the same or the previous invocation: a reaper line much later belongs to a
+        // newer kill of a reused pid, never to one several invocations back.
+        if let i = kills.indices.last(where: { kills[$0].victimPid == pid && !kills[$0].reaped && (kills[$0].bootID == nil || kills[$0].bootID == line.bootID) }),
+           invocations - killInvocation[i] <= 1 {
             if let a = kills[i].kKilled, let b = line.kernelMicros, b < a { return }
             kills[i].reaped = true
             kills[i].tReaped = line.utc
