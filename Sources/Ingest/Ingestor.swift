@@ -195,20 +195,9 @@ public struct Ingestor {
         }
 
         // 3. OOM records, per source, then merged across sources.
-        var kills: [OOMKill] = []
-        for s in streams {
-            var a = OOMAssembler()
-            for l in s where OOMAssembler.mightMatter(l.message) { a.feed(l) }
-            a.finish()
-            kills += a.kills
-            result.warnings += a.warnings
-        }
-        // Kill lines quoted by node-problem-detector / events: a kill of their own only where
-        // no kernel record of it was read.
-        var echoAssembler = OOMAssembler()
-        for l in echoes { echoAssembler.feed(l) }
-        kills += echoAssembler.kills.map { var k = $0; k.echo = true; return k }
-        kills = OOMMerge.merge(kills)
+        let (assembled, oomWarnings) = Self.assembleKills(streams: streams, echoes: echoes)
+        var kills = assembled
+        result.warnings += oomWarnings
         result.nodeEvents = NodeEventMerge.collect(streams)
         for i in kills.indices where kills[i].tInvoked == nil && kills[i].tKilled == nil {
             kills[i].timeSource = "not placed on UTC: only the kernel clock is known (no journal copy of these lines, no boot time in the input)"
@@ -289,6 +278,30 @@ public struct Ingestor {
     }
 
     struct AnchorKey: Hashable { var micros: Int64; var message: String }
+
+    /// OOM records from each source's kernel lines, then the quoted kill lines (echoes), merged
+    /// across sources: one record per kill.
+    static func assembleKills(streams: [[KernelLine]], echoes: [KernelLine]) -> ([OOMKill], [Warning]) {
+        var kills: [OOMKill] = []
+        var warnings: [Warning] = []
+        for s in streams {
+            var a = OOMAssembler()
+            for l in s where OOMAssembler.mightMatter(l.message) { a.feed(l) }
+            a.finish()
+            kills += a.kills
+            warnings += a.warnings
+        }
+        // Kill lines quoted by node-problem-detector / events: a kill of their own only where
+        // no kernel record of it was read.
+        var echoAssembler = OOMAssembler()
+        for l in echoes { echoAssembler.feed(l) }
+        kills += echoAssembler.kills.map { var k = $0; k.echo = true; return k }
+        let merged = OOMMerge.merge(kills)
+        for k in merged where k.echo {
+            warnings.append(Warning(source: k.source, message: "OOM kill of \(k.victimComm ?? "?") (pid \(k.victimPid.map(String.init) ?? "?")) known only from a quote of the kernel's kill line (node-problem-detector / Kubernetes events): the kernel log that holds it was not read; invoker, duration and kernel time unknown"))
+        }
+        return (merged, warnings)
+    }
 
     /// Places printk-stamped lines on UTC: by the journal's copy of the same line, using the
     /// offset of the nearest matched line in kernel time (not one constant for the boot: the wall

@@ -109,6 +109,8 @@ enum TextLogIngest {
             if sample.count > 1 && stream.head.count >= (64 << 10) { sample.removeLast() }   // maybe cut
             decoder.learn(sample)
             let bare = decoder.bareFile
+            var wrapped: DecodedLine?
+            var wrappedAt: Provenance?
             readError = stream.forEachBatch { chunk, _, first in
                 let hits = NeedleFilter.oom.hits(in: chunk)
                 var h = 0
@@ -118,9 +120,30 @@ enum TextLogIngest {
                     let candidate = h < hits.count && hits[h] < offset + raw.count
                     guard !raw.isEmpty else { return }
                     total += 1
+                    // An OOM line wrapped by a mail client or a terminal: `… Killed process 4242`
+                    // then `(java) total-vm:…,` then `UID:1000 …` on the lines after.
+                    if var w = wrapped {
+                        let next = Substring(String(bytes: raw)).trimmedSpaces()
+                        if Self.continuesWrap(next) {
+                            w.message = Substring(String(w.message) + " " + next)
+                            if Self.wantsMore(w.message) { wrapped = w } else {
+                                wrapped = nil
+                                out.kernelLines += 1
+                                out.lines.append(kernelLine(w, wrappedAt!, clock))
+                            }
+                            return
+                        }
+                        wrapped = nil
+                        out.kernelLines += 1
+                        out.lines.append(kernelLine(w, wrappedAt!, clock))
+                    }
                     guard gate.pass(raw, candidate: candidate) || bare && candidate else { return }
                     let d = decoder.decode(Substring(String(bytes: raw)), number: n)
                     let prov = Provenance(path: path, line: n)
+                    if d.kind == .kernel, Self.wantsMore(d.message) {
+                        wrapped = d; wrappedAt = prov
+                        return
+                    }
                     switch d.kind {
                     case .kernel:
                         out.kernelLines += 1
@@ -137,6 +160,7 @@ enum TextLogIngest {
                     }
                 }
             }
+            if let w = wrapped, let at = wrappedAt { out.kernelLines += 1; out.lines.append(kernelLine(w, at, clock)) }
             if decoder.foreignLines > 0 {
                 out.warnings.append(Warning(source: Provenance(path: path, line: decoder.firstForeign.first),
                                             message: "\(decoder.foreignLines) candidate line(s) in no log layout (a prompt, a marker, another tool's text), skipped; first at line \(decoder.firstForeign.map(String.init).joined(separator: ", "))"))
@@ -176,6 +200,26 @@ enum TextLogIngest {
         }
         out.report.detail = detail
         return out
+    }
+
+    /// An OOM line that was cut where a wrapping tool breaks lines: its rest is on the next line.
+    static func wantsMore(_ m: Substring) -> Bool {
+        let t = m.trimmedSpaces()
+        if t.hasSuffix(" invoked oom-killer:") { return true }
+        if let r = t.find("Killed process ", last: true), case let tail = t[r.upperBound...], !tail.isEmpty, tail.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
+        if t.hasSuffix(","), t.has("Killed process ") || t.has("reaped process ") || t.has(" invoked oom-killer: ") { return true }
+        return false
+    }
+
+    /// The rest of a wrapped OOM line: no stamp of its own, and it opens with `(comm)` or a
+    /// `key:value` / `key=value` figure.
+    static func continuesWrap(_ l: Substring) -> Bool {
+        guard let f = l.first, f != "[" else { return false }
+        if f == "(" { return true }
+        let key = l.prefix { $0.isLetter || $0 == "_" || $0 == "-" }
+        guard !key.isEmpty, key.count < l.count else { return false }
+        let sep = l[l.index(l.startIndex, offsetBy: key.count)]
+        return sep == ":" || sep == "="
     }
 
     /// A decoded kernel line as the model's `KernelLine`, its wall time placed through `clock`.

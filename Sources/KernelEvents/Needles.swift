@@ -74,7 +74,7 @@ extension String {
 public struct OOMLineGate: Sendable {
     private var bodyLeft = 0
     public var maxBody = 20000
-    private static let invoked = NeedleFilter([" invoked oom-killer: "])
+    private static let invoked = NeedleFilter([" invoked oom-killer:", "oom-killer: gfp_mask="])
     private static let killed = NeedleFilter(["Killed process"])
 
     public init() {}

@@ -66,7 +66,12 @@ public struct OOMAssembler {
 
     public mutating func feed(_ line: KernelLine) {
         let m = Substring(line.message)
-        if let r = m.find(" invoked oom-killer: ") {
+        if m.hasPrefix("oom-killer: gfp_mask=") {
+            // 2.6.9–2.6.18: no invoker comm in the line
+            startInvocation(comm: "", args: m.dropFirst(12), line: line)
+            return
+        }
+        if let r = m.find(" invoked oom-killer: ") ?? (m.hasSuffix(" invoked oom-killer:") ? m.find(" invoked oom-killer:", last: true) : nil) {
             // The same line again (log shipped twice): not a new invocation.
             if let inv = open, inv.line.message == line.message, inv.line.kernelMicros == line.kernelMicros, inv.line.utc == line.utc {
                 return
@@ -106,7 +111,7 @@ public struct OOMAssembler {
             } else if m.hasPrefix("oom-kill:") {
                 inv.inTaskTable = false
                 Self.applyConstraint(m, to: &inv)
-            } else if m.hasPrefix("Out of memory: Kill process ") || m.hasPrefix("Out of memory (oom_kill_allocating_task): Kill process ") {
+            } else if m.hasPrefix("Out of memory: Kill process ") || m.hasPrefix("Out of Memory: Kill process ") || m.hasPrefix("Out of memory (oom_kill_allocating_task): Kill process ") {
                 if inv.scope == .unknown { inv.scope = .global }
                 inv.inTaskTable = false
             } else if m.hasPrefix("Memory cgroup out of memory: Kill process ") {
@@ -123,7 +128,7 @@ public struct OOMAssembler {
             open = inv
         } else if m.hasPrefix("Memory cgroup out of memory: Kill process ") {
             pendingScope = .memcg
-        } else if m.hasPrefix("Out of memory: Kill process ") || m.hasPrefix("Out of memory (oom_kill_allocating_task): Kill process ") {
+        } else if m.hasPrefix("Out of memory: Kill process ") || m.hasPrefix("Out of Memory: Kill process ") || m.hasPrefix("Out of memory (oom_kill_allocating_task): Kill process ") {
             pendingScope = .global
         }
         if m.has("Killed process ") && !m.has("oom_reaper") {
@@ -165,6 +170,7 @@ public struct OOMAssembler {
             k.podUID = CgroupPath.podUID(tm)
             k.containerID = CgroupPath.containerID(tm)
         }
+        if k.memcg == nil, let tm = inv.statsMemcg, inv.scope == .memcg || k.scope == .memcg { k.memcg = tm }
     }
 
     // MARK: -
@@ -275,6 +281,8 @@ public struct OOMAssembler {
                 k.tInvoked = inv.line.utc
                 k.kInvoked = inv.line.kernelMicros
                 k.invokedAt = inv.line.provenance
+            } else {
+                warnings.append(Warning(source: line.provenance, message: "'Killed process \(pid) (\(comm))' without its 'invoked oom-killer' line: invoker and start time unknown"))
             }
             if inv.scope != .unknown && !(inv.scope == .global && k.scope == .memcg) { k.scope = inv.scope }
             if inv.scope == .sysrq { k.scope = .sysrq }
@@ -284,7 +292,8 @@ public struct OOMAssembler {
             k.memcgLimitKB = inv.limitKB
             fillFromTable(&k, inv)
             open = inv
-        } else {
+        } else if !(figures.isEmpty || figures == ")" || figures == ").") {
+            // (2.4 kernels print `Out of Memory: Killed process N (comm).` and no invoked line at all)
             warnings.append(Warning(source: line.provenance, message: "'Killed process \(pid) (\(comm))' without its 'invoked oom-killer' line: invoker and start time unknown"))
         }
         if let tm = k.taskMemcg {

@@ -1,8 +1,23 @@
+import Foundation
 import ForensicModel
 
 /// One self-contained HTML file: no scripts, fonts or network. The timeline is inline SVG with
 /// hover titles; dense series are aggregated into bins so a 24 h bundle stays readable.
 public enum HTMLReport {
+    /// Several nodes in one page: each node's report body under its own heading.
+    public static func fleet(_ rs: [AnalysisResult], version: String) -> String {
+        let pages = rs.map { analyze($0, version: version) }
+        guard let first = pages.first, let bodyOpen = first.range(of: "<body>") else { return pages.joined() }
+        var h = String(first[..<bodyOpen.upperBound]) + "\n<h1>\(rs.count) nodes</h1>\n<ul>\n"
+        for r in rs { h += "<li><a href=\"#node-\(esc(r.node ?? "?"))\">\(esc(r.node ?? "?"))</a>: \(esc(r.hypotheses.first.map { $0.score > 0 ? $0.id.rawValue : "no hypothesis supported" } ?? "-"))</li>\n" }
+        h += "</ul>\n"
+        for (r, p) in zip(rs, pages) {
+            guard let a = p.range(of: "<body>"), let b = p.range(of: "</body>", options: .backwards) else { continue }
+            h += "<section id=\"node-\(esc(r.node ?? "?"))\"><h1>node \(esc(r.node ?? "?"))</h1>\n" + p[a.upperBound..<b.lowerBound] + "</section>\n"
+        }
+        return h + "</body></html>\n"
+    }
+
     public static func analyze(_ r: AnalysisResult, version: String) -> String {
         var h = """
         <!DOCTYPE html>

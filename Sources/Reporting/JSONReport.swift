@@ -12,6 +12,7 @@ public enum JSONReport {
 
     public static func analyze(_ r: AnalysisResult, version: String) -> JSON {
         envelope(r, version: version, [
+            ("node", .opt(r.node)),
             ("clock_notes", .array(r.clockNotes.map(JSON.string))),
             ("oom_kills", .array(r.oomKills.map(oom))),
             ("captures", .array(r.captures.map(capture))),
@@ -20,8 +21,20 @@ public enum JSONReport {
         ])
     }
 
+    /// Several nodes of one incident folder: each node's report, and a fleet summary.
+    public static func fleet(_ rs: [AnalysisResult], version: String) -> JSON {
+        .object([("tool", .object([("name", .string(toolName)), ("version", .string(version))])),
+                 ("fleet", .array(rs.map { r in
+                     let top = r.hypotheses.first
+                     return .object([("node", .opt(r.node)), ("verdict", .opt(top.map { $0.score > 0 ? $0.id.rawValue : "none" })),
+                                     ("score", top.map { .double($0.score) } ?? .null), ("oom_kills", .int(r.oomKills.count)),
+                                     ("kernel_logs_read", .int(r.kernelLogInputs))])
+                 })),
+                 ("nodes", .array(rs.map { analyze($0, version: version) }))])
+    }
+
     public static func oomOnly(_ r: AnalysisResult, version: String) -> JSON {
-        envelope(r, version: version, [("oom_kills", .array(r.oomKills.map(oom)))])
+        envelope(r, version: version, [("node", .opt(r.node)), ("oom_kills", .array(r.oomKills.map(oom)))])
     }
 
     public static func retrans(_ r: AnalysisResult, version: String) -> JSON {
@@ -57,6 +70,7 @@ public enum JSONReport {
             ("kill_duration_s", d.map { .double($0.seconds) } ?? .null),
             ("kill_duration_end", .opt(d?.end)),
             ("reaped", .bool(o.reaped)),
+            ("echo", .bool(o.echo)),
             ("source", .string(o.source.description)),
             ("also_seen_in", .array(o.alsoSeenIn.map { .string($0.description) })),
         ])

@@ -8,6 +8,21 @@ public enum TextReport {
         public init(verbose: Bool = false) { self.verbose = verbose }
     }
 
+    /// Several nodes: a fleet summary, then each node's report.
+    public static func fleet(_ rs: [AnalysisResult], options: Options = Options()) -> String {
+        var o = "Fleet: \(rs.count) nodes\n"
+        for r in rs {
+            let top = r.hypotheses.first
+            let v = top.map { $0.score > 0 ? "\($0.id.rawValue) (score \(score($0.score)))" : "no hypothesis supported" } ?? "nothing to assess"
+            o += "  \(r.node ?? "?"): \(v); \(r.oomKills.count) OOM kill\(r.oomKills.count == 1 ? "" : "s")" + (r.kernelLogInputs == 0 ? "; no kernel log read" : "") + "\n"
+        }
+        for r in rs {
+            o += "\n=== node \(r.node ?? "?")\(r.inputRoot.map { " (\($0))" } ?? "") ===\n\n"
+            o += analyze(r, options: options)
+        }
+        return o
+    }
+
     public static func analyze(_ r: AnalysisResult, options: Options = Options()) -> String {
         var o = ""
         if let top = r.hypotheses.first {

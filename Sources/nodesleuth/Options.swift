@@ -4,7 +4,7 @@ import ForensicModel
 import Reporting
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, html
+    case text, json, ndjson, html
 }
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
@@ -18,7 +18,7 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print only the verdict (text), no progress.")
     var quiet = false
 
-    @Option(name: .long, help: "Output format: text (for people) or json (for machines).")
+    @Option(name: .long, help: "Output format: text (for people), json (one document; several nodes under \"nodes\"), ndjson (one JSON object per node per line), html.")
     var format: OutputFormat = .text
 
     @Option(name: [.short, .long], help: "Write the report to FILE instead of standard output.")
@@ -59,6 +59,16 @@ struct OutputOptions: ParsableArguments {
             throw ValidationError("cannot write --output \(output)")
         }
     }
+}
+
+/// Says on stderr when no kernel log was found, and where it looked.
+func noteMissingKernelLog(_ r: AnalysisResult, path: String?) {
+    guard r.kernelLogInputs == 0 else { return }
+    var msg = "nodesleuth: no kernel log found"
+    if let path { msg += " under \(path)" }
+    if !r.logSearch.isEmpty { msg += " (looked in: " + r.logSearch.joined(separator: ", ") + ")" }
+    msg += "; OOM kills and other node events cannot be seen, so no verdict can rule them out\n"
+    FileHandle.standardError.write(Data(msg.utf8))
 }
 
 /// Exit status 2 when nothing could be read.

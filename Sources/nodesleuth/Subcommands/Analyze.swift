@@ -8,10 +8,13 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Line kernel events up against the captures and rank the root-cause hypotheses.",
         discussion: """
-        PATH is an extracted sosreport directory, a journal directory or a single log file. In a sos
-        tree the binary journal (var/log/journal), sos_commands/kernel/dmesg, the journalctl text
-        files, var/log/messages and the ps listings are found by themselves; captures found under
-        PATH are used too.
+        PATH is a sosreport directory or tarball, an incident folder holding one or more of them and
+        captures, a journal directory, or a single log, journal or capture file (`-` reads standard
+        input). Every file is recognised by its content, never by its name. In a sos tree the
+        binary journal, dmesg (raw and -T), the journalctl text files, var/log/messages, syslog and
+        kern.log with their rotated and compressed siblings, and the ps listings are found by
+        themselves; captures found under PATH are used too. Several sosreports are analysed one
+        node at a time and reported per node, with a short fleet summary.
 
         Examples:
           nodesleuth analyze ./sosreport-node7 --pcap any.pcap
@@ -71,7 +74,38 @@ struct Analyze: ParsableCommand {
     func run() throws {
         var req = IngestRequest(path: path, pcaps: pcap, journals: journal, dmesgs: dmesg, keepCopies: wiresharkCompatible)
         req.progress = stderrIsTerminal && !out.quiet
-        var r = Ingestor().run(req)
+        let nodes = Ingestor.plan(req)
+        var results: [AnalysisResult] = []
+        for n in nodes {
+            var r = Ingestor().run(n)
+            try correlate(&r)
+            noteMissingKernelLog(r, path: n.path)
+            results.append(r)
+        }
+        let text: String
+        if results.count == 1 {
+            let r = results[0]
+            switch out.format {
+            case .json: text = JSONReport.analyze(r, version: NodeSleuth.version).render()
+            case .ndjson: text = JSONReport.analyze(r, version: NodeSleuth.version).render(indent: 0)
+            case .html: text = HTMLReport.analyze(r, version: NodeSleuth.version)
+            case .text: text = TextReport.analyze(r, options: .init(verbose: out.verbose))
+            }
+        } else {
+            switch out.format {
+            case .json: text = JSONReport.fleet(results, version: NodeSleuth.version).render()
+            case .ndjson: text = results.map { JSONReport.analyze($0, version: NodeSleuth.version).render(indent: 0) }.joined()
+            case .html: text = HTMLReport.fleet(results, version: NodeSleuth.version)
+            case .text: text = TextReport.fleet(results, options: .init(verbose: out.verbose))
+            }
+        }
+        try out.emit(text, inputs: [path].compactMap { $0 } + pcap + journal + dmesg)
+        var all = AnalysisResult()
+        for r in results { all.inputs += r.inputs }
+        try exitIfNothingRead(all)
+    }
+
+    private func correlate(_ r: inout AnalysisResult) throws {
         var opts = CorrelationOptions()
         opts.burstGap = burstGap
         opts.pcapOffset = pcapOffset
@@ -87,13 +121,5 @@ struct Analyze: ParsableCommand {
                                         warnings: warnings.count, detail: "\(times.count) client timeout time(s)"))
         }
         Correlator.run(&r, options: opts)
-        let text: String
-        switch out.format {
-        case .json: text = JSONReport.analyze(r, version: NodeSleuth.version).render()
-        case .html: text = HTMLReport.analyze(r, version: NodeSleuth.version)
-        case .text: text = TextReport.analyze(r, options: .init(verbose: out.verbose))
-        }
-        try out.emit(text, inputs: [path].compactMap { $0 } + pcap + journal + dmesg)
-        try exitIfNothingRead(r)
     }
 }

@@ -27,8 +27,13 @@ struct Oom: ParsableCommand {
         var req = IngestRequest(path: inputs[0])
         for extra in inputs.dropFirst() { req.journals.append(extra) }
         merged = Ingestor().run(req)
-        let text = out.format != .text ? JSONReport.oomOnly(merged, version: NodeSleuth.version).render()
-                                       : TextReport.oomOnly(merged, options: .init(verbose: out.verbose))
+        noteMissingKernelLog(merged, path: inputs[0])
+        let text: String
+        switch out.format {
+        case .text: text = TextReport.oomOnly(merged, options: .init(verbose: out.verbose))
+        case .ndjson: text = JSONReport.oomOnly(merged, version: NodeSleuth.version).render(indent: 0)
+        default: text = JSONReport.oomOnly(merged, version: NodeSleuth.version).render()
+        }
         try out.emit(text, inputs: inputs)
         try exitIfNothingRead(merged)
     }
