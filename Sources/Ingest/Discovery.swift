@@ -49,7 +49,8 @@ enum FileKind: Equatable {
         }
         let head = String(decoding: b, as: UTF8.self)
         let t = head.drop { $0 == "\u{FEFF}" || $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\u{1E}" }
-        if t.hasPrefix("{") || t.hasPrefix("[{") || t.hasPrefix("[\n") {
+        if let f = t.first, f == "{" || f == "[", case let inner = t.dropFirst().drop(while: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }),
+           inner.first == "\"" || inner.first == "{" || inner.first == "}" || inner.first == "]" {
             return head.contains("\"__CURSOR\"") || head.contains("\"__REALTIME_TIMESTAMP\"") || head.contains("\"MESSAGE\"") ? .text : .otherJSON
         }
         // Text: mostly printable (UTF-8 of any language), few NULs.

@@ -244,7 +244,10 @@ enum TextLogIngest {
         let head = String(bytes: UnsafeRawBufferPointer(rebasing: b.prefix(4096)))
         let trimmed = head.drop { $0 == "\u{FEFF}" }
         if trimmed.hasPrefix("__CURSOR=") || trimmed.hasPrefix("__REALTIME_TIMESTAMP=") { return .journalExport }
-        if trimmed.hasPrefix("{") || trimmed.hasPrefix("\u{1E}{") { return .journalJSON }
+        if trimmed.hasPrefix("{") || trimmed.hasPrefix("\u{1E}{"),
+           let firstLine = trimmed.split(separator: "\n").first, firstLine.contains("\"MESSAGE\"") || firstLine.contains("\"__CURSOR\"") || firstLine.contains("\"__REALTIME_TIMESTAMP\"") {
+            return .journalJSON
+        }
         for l in trimmed.split(separator: "\n").prefix(40) {
             if l.hasPrefix("-- ") || l.first?.isWhitespace == true { continue }
             if JournalVerboseFormat.header(l) != nil { return .journalVerbose }

@@ -133,14 +133,19 @@ public struct KernelLineDecoder: Sendable {
                 // A syslog line with no `ident:` (`last message repeated 3 times`): a log line, not ours.
                 return DecodedLine(.app, rest, layout: layout, wall: wall)
             }
+            // A time, then another tool's words, then a printk stamp (a shipper, a test framework,
+            // `kubectl logs --timestamps`): the kernel message is behind the stamp, and the time is
+            // when that tool saw the line (a `dmesg` dump read at collection time), not the kernel's.
+            if layout != .printk, let at = Self.findPrintk(rest), let (micros, msg) = parsePrintkStamp(rest[at...]) {
+                return DecodedLine(.kernel, msg, layout: .prefixed, micros: micros, wall: nil)
+            }
             // printk / dmesg -T / dmesg iso: the message follows the stamp
             return Self.kernelMessage(rest, layout: layout, wall: wall, micros: st.micros)
         }
         // 2. a printk stamp behind some prefix
         if let at = Self.findPrintk(line), let (micros, msg) = parsePrintkStamp(line[at...]) {
-            let prefix = line[..<at]
-            let wall = Self.timeAtStart(prefix)?.wall
-            return DecodedLine(.kernel, msg, layout: .prefixed, micros: micros, wall: wall)
+            // (a time in the prefix is a wrapper's, not the kernel's: see above)
+            return DecodedLine(.kernel, msg, layout: .prefixed, micros: micros, wall: nil)
         }
         // 3. no stamp
         if let f = line.first, f == " " || f == "\t", !bareFile { return DecodedLine(.continuation, line, layout: .none) }
@@ -149,6 +154,13 @@ public struct KernelLineDecoder: Sendable {
         if let (_, m) = Self.kernelHeader(msg) { msg = m } else if let shape = prefixShape, let m = Self.strip(shape: shape, from: msg) { msg = m }
         if bareFile || Self.hasKernelWording(msg) {
             return Self.kernelMessage(msg, layout: .bare, wall: nil)
+        }
+        // `ci-info: …`, `procd: - init -`: a user-space program's line on a console.
+        if let colon = msg.find(": "), case let ident = msg[..<colon.lowerBound], !ident.isEmpty, ident.count <= 48,
+           ident.allSatisfy({ $0.isLetter || $0.isNumber || "-_.[]/@".contains($0) }) {
+            var d = DecodedLine(.app, msg[colon.upperBound...], layout: .none)
+            d.identifier = ident
+            return d
         }
         return DecodedLine(.foreign, line, layout: .none)
     }
