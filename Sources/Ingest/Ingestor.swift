@@ -18,6 +18,8 @@ public struct IngestRequest: Sendable {
     public var extraLogs: [String] = []
     /// The node's name when the request is one node of an incident folder.
     public var node: String?
+    /// Files of an incident folder that are not inputs, and why (reported, not read).
+    public var notInputs: [String: String] = [:]
     public init(path: String?, pcaps: [String] = [], journals: [String] = [], dmesgs: [String] = [], keepCopies: Bool = false) {
         self.path = path; self.pcaps = pcaps; self.journals = journals; self.dmesgs = dmesgs; self.keepCopies = keepCopies
     }
@@ -52,6 +54,7 @@ public struct Ingestor {
                 one.path = r
                 one.extraLogs += d.textFiles + d.journalFiles
                 one.pcaps += d.captures
+                for (p, why) in d.skipped { one.notInputs[p] = why }
             }
             return [one]
         }
@@ -144,7 +147,7 @@ public struct Ingestor {
         for j in req.extraLogs { addGiven(j, into: &found, discovered: true) }
         for p in req.pcaps { found.pcaps.append((p, false)) }
         result.clockNotes = clock.notes
-        for (p, why) in found.skipped {
+        for (p, why) in found.skipped + req.notInputs.sorted(by: { $0.key < $1.key }).map({ ($0.key, $0.value) }) {
             result.inputs.append(InputReport(path: p, kind: "unknown", status: .skipped, detail: why, discovered: true))
         }
 

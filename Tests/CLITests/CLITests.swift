@@ -19,7 +19,7 @@ enum CLI {
         return dir.appendingPathComponent("nodesleuth")
     }
 
-    static func run(_ args: [String]) throws -> Run {
+    static func run(_ args: [String], stdin: Data? = nil) throws -> Run {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
@@ -27,7 +27,14 @@ enum CLI {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        let input = Pipe()
+        if stdin != nil { p.standardInput = input }
         try p.run()
+        if let stdin {
+            // written from another thread: a pipe holds 64 KiB, the reader may not start at once
+            let h = input.fileHandleForWriting
+            Thread.detachNewThread { h.write(stdin); try? h.close() }
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

@@ -123,7 +123,9 @@ public struct KernelLineDecoder: Sendable {
                 d.host = host; d.identifier = "kernel"
                 return d
             }
-            let strongHeader = layout == .bsd || layout == .weekday || layout == .unix || headers
+            // journalctl short-iso / short-monotonic look like dmesg iso / raw dmesg until a
+            // `host kernel:` line shows the file has headers; dmesg -T never has them.
+            let strongHeader = layout == .bsd || layout == .weekday || layout == .unix || (headers && (layout == .iso || layout == .printk))
             if strongHeader, let (host, ident, msg) = Self.appHeader(rest) {
                 var d = DecodedLine(.app, msg, layout: layout, wall: wall)
                 d.host = host; d.identifier = ident
@@ -229,7 +231,8 @@ public struct KernelLineDecoder: Sendable {
         guard let colon = s.find(": ") ?? (s.hasSuffix(":") ? s.index(before: s.endIndex)..<s.endIndex : nil) else { return nil }
         let head = s[..<colon.lowerBound]
         let parts = head.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 1, parts.count <= 3 else { return nil }
+        // `ident`, `host ident`, or `host facility.level ident` (busybox logread)
+        guard parts.count >= 1, parts.count <= 2 || parts[1].has(".") else { return nil }
         var ident = parts[parts.count - 1]
         if ident.has(" ") { return nil }
         if let br = ident.firstIndex(of: "[") { ident = ident[..<br] }
