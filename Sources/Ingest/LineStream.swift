@@ -85,7 +85,8 @@ final class LineStream {
 
     /// Calls `body` with batches of whole lines (the last line of the input may lack its LF) and
     /// the byte offset and 0-based line index of each batch's first byte. Returns a read error, if one ended it.
-    func forEachBatch(_ body: (_ lines: UnsafeRawBufferPointer, _ offset: Int64, _ firstLine: Int) -> Void) -> Warning? {
+    /// `body` returns how many lines the batch held (it splits them anyway), or nil to have them counted here.
+    func forEachBatch(_ body: (_ lines: UnsafeRawBufferPointer, _ offset: Int64, _ firstLine: Int) -> Int?) -> Warning? {
         var buf = UnsafeMutableRawBufferPointer.allocate(byteCount: max(Self.batch, head.count + 1), alignment: 16)
         defer { buf.deallocate() }
         head.withUnsafeBytes { _ = memcpy(buf.baseAddress!, $0.baseAddress!, $0.count) }
@@ -126,11 +127,12 @@ final class LineStream {
             }
             if end > 0 {
                 let chunk = UnsafeRawBufferPointer(rebasing: buf[0..<end])
-                body(chunk, offset, lineNo)
-                var n = 0, p = chunk.baseAddress!, left = end
-                while left > 0, let q = memchr(p, 0x0A, left) { n += 1; let step = UnsafeRawPointer(q) - p + 1; p += step; left -= step }
-                if left > 0 { n += 1 }
-                lineNo += n
+                if let n = body(chunk, offset, lineNo) { lineNo += n } else {
+                    var n = 0, p = chunk.baseAddress!, left = end
+                    while left > 0, let q = memchr(p, 0x0A, left) { n += 1; let step = UnsafeRawPointer(q) - p + 1; p += step; left -= step }
+                    if left > 0 { n += 1 }
+                    lineNo += n
+                }
                 offset += Int64(end)
                 memmove(buf.baseAddress!, buf.baseAddress! + end, filled - end)
                 filled -= end

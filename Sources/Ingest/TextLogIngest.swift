@@ -60,7 +60,7 @@ enum TextLogIngest {
         case .journalExport:
             // Binary fields carry their length: read the stream whole (export files are entry streams, not logs people paste).
             var data = Data()
-            readError = stream.forEachBatch { chunk, _, _ in data.append(contentsOf: chunk) }
+            readError = stream.forEachBatch { chunk, _, _ in data.append(contentsOf: chunk); return nil }
             data.withUnsafeBytes { buf in
                 let problems = JournalExportFormat.forEachEntry(buf) { e, offset in
                     total += 1
@@ -74,7 +74,7 @@ enum TextLogIngest {
             var cur: JournalEntryFields?
             var curLine = 0
             readError = stream.forEachBatch { chunk, _, first in
-                LineScanner.forEachLine(chunk) { n0, _, raw in
+                return LineScanner.forEachLine(chunk) { n0, _, raw in
                     let n = first + n0
                     guard !raw.isEmpty else { return }
                     let line = Substring(String(bytes: raw))
@@ -91,7 +91,7 @@ enum TextLogIngest {
             if let c = cur { addEntry(c, Provenance(path: path, line: curLine)) }
         case .journalJSON:
             readError = stream.forEachBatch { chunk, _, first in
-                LineScanner.forEachLine(chunk) { n0, _, raw in
+                return LineScanner.forEachLine(chunk) { n0, _, raw in
                     let n = first + n0
                     guard !raw.isEmpty else { return }
                     total += 1
@@ -111,55 +111,81 @@ enum TextLogIngest {
             let bare = decoder.bareFile
             var wrapped: DecodedLine?
             var wrappedAt: Provenance?
-            readError = stream.forEachBatch { chunk, _, first in
-                let hits = NeedleFilter.oom.hits(in: chunk)
-                var h = 0
-                LineScanner.forEachLine(chunk) { n0, offset, raw in
-                    let n = first + n0
-                    while h < hits.count && hits[h] < offset { h += 1 }
-                    let candidate = h < hits.count && hits[h] < offset + raw.count
-                    guard !raw.isEmpty else { return }
-                    total += 1
-                    // An OOM line wrapped by a mail client or a terminal: `… Killed process 4242`
-                    // then `(java) total-vm:…,` then `UID:1000 …` on the lines after.
-                    if var w = wrapped {
-                        let next = Substring(String(bytes: raw)).trimmedSpaces()
-                        if Self.continuesWrap(next) {
-                            w.message = Substring(String(w.message) + " " + next)
-                            if Self.wantsMore(w.message) { wrapped = w } else {
-                                wrapped = nil
-                                out.kernelLines += 1
-                                out.lines.append(kernelLine(w, wrappedAt!, clock))
-                            }
-                            return
+            func handle(_ raw: UnsafeRawBufferPointer, _ n: Int, _ candidate: Bool) {
+                guard !raw.isEmpty else { return }
+                // An OOM line wrapped by a mail client or a terminal: `… Killed process 4242`
+                // then `(java) total-vm:…,` then `UID:1000 …` on the lines after.
+                if var w = wrapped {
+                    let next = Substring(String(bytes: raw)).trimmedSpaces()
+                    if Self.continuesWrap(next) {
+                        w.message = Substring(String(w.message) + " " + next)
+                        if Self.wantsMore(w.message) { wrapped = w } else {
+                            wrapped = nil
+                            out.kernelLines += 1
+                            out.lines.append(kernelLine(w, wrappedAt!, clock))
                         }
-                        wrapped = nil
-                        out.kernelLines += 1
-                        out.lines.append(kernelLine(w, wrappedAt!, clock))
-                    }
-                    guard gate.pass(raw, candidate: candidate) || bare && candidate else { return }
-                    let d = decoder.decode(Substring(String(bytes: raw)), number: n)
-                    let prov = Provenance(path: path, line: n)
-                    if d.kind == .kernel, Self.wantsMore(d.message) {
-                        wrapped = d; wrappedAt = prov
                         return
                     }
-                    switch d.kind {
-                    case .kernel:
-                        out.kernelLines += 1
-                        out.lines.append(kernelLine(d, prov, clock))
-                    case .echo:
-                        out.echoes.append(kernelLine(d, prov, clock))
-                    case .app:
-                        if d.identifier == "kubelet", let names = KubeletNames.scan(d.message) { PodNameTable.add(names, to: &podNames) }
-                    case .meta:
-                        metaLines += 1; total -= 1
-                        if d.message.hasPrefix("-- ") { sawJournalMeta = true }
-                    case .continuation: break
-                    case .foreign: break
-                    }
+                    wrapped = nil
+                    out.kernelLines += 1
+                    out.lines.append(kernelLine(w, wrappedAt!, clock))
+                }
+                guard gate.pass(raw, candidate: candidate) || bare && candidate else { return }
+                let d = decoder.decode(Substring(String(bytes: raw)), number: n)
+                let prov = Provenance(path: path, line: n)
+                if d.kind == .kernel, Self.wantsMore(d.message) {
+                    wrapped = d; wrappedAt = prov
+                    return
+                }
+                switch d.kind {
+                case .kernel:
+                    out.kernelLines += 1
+                    out.lines.append(kernelLine(d, prov, clock))
+                case .echo:
+                    out.echoes.append(kernelLine(d, prov, clock))
+                case .app:
+                    if d.identifier == "kubelet", let names = KubeletNames.scan(d.message) { PodNameTable.add(names, to: &podNames) }
+                case .meta:
+                    metaLines += 1
+                    if d.message.hasPrefix("-- ") { sawJournalMeta = true }
+                case .continuation: break
+                case .foreign: break
                 }
             }
+            var linesSeen = 0
+            readError = stream.forEachBatch { chunk, _, first in
+                // Only lines holding a needle, and every line of an open OOM record, are looked
+                // at; the stretches between are skipped, their newlines counted (SIMD) for the
+                // line numbers.
+                let hits = NeedleFilter.oom.hits(in: chunk)
+                guard let base = chunk.baseAddress else { return 0 }
+                var pos = 0, lineNo = first, h = 0
+                while pos < chunk.count {
+                    if !gate.isOpen && wrapped == nil {
+                        while h < hits.count && hits[h] < pos { h += 1 }
+                        guard h < hits.count else {
+                            lineNo += LineScanner.countLines(UnsafeRawBufferPointer(rebasing: chunk[pos...]))
+                            if chunk[chunk.count - 1] != 0x0A { lineNo += 1 }
+                            pos = chunk.count
+                            break
+                        }
+                        var s = hits[h]
+                        while s > pos && chunk[s - 1] != 0x0A { s -= 1 }
+                        lineNo += LineScanner.countLines(UnsafeRawBufferPointer(rebasing: chunk[pos..<s]))
+                        pos = s
+                    }
+                    let end = memchr(base + pos, 0x0A, chunk.count - pos).map { UnsafeRawPointer($0) - base } ?? chunk.count
+                    var len = end - pos
+                    if len > 0 && chunk[pos + len - 1] == 0x0D { len -= 1 }
+                    lineNo += 1
+                    while h < hits.count && hits[h] < pos { h += 1 }
+                    handle(UnsafeRawBufferPointer(rebasing: chunk[pos..<(pos + len)]), lineNo, h < hits.count && hits[h] < end)
+                    pos = end + 1
+                }
+                linesSeen = lineNo
+                return lineNo - first
+            }
+            total = linesSeen - metaLines
             if let w = wrapped, let at = wrappedAt { out.kernelLines += 1; out.lines.append(kernelLine(w, at, clock)) }
             if decoder.foreignLines > 0 {
                 out.warnings.append(Warning(source: Provenance(path: path, line: decoder.firstForeign.first),

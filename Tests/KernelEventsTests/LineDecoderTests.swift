@@ -91,3 +91,37 @@ struct LineDecoderTests {
         #expect(got[1].message.hasPrefix("Memory cgroup out of memory: Killed process 4242"))
     }
 }
+
+@Suite("Multi-needle search")
+struct MultiNeedleTests {
+    @Test("one SIMD pass finds what a memmem per needle finds (random text, needles at block edges, at the end)")
+    func sameAsNaive() {
+        // with a 2-byte needle (the compare path) and without (Teddy, on AVX2 machines)
+        for needles in [["oom", "Kill", "Out of memory", "rcu", "podUID=", "table full", "ab"],
+                        ["oom", "Kill", "Out of memory", "rcu", "podUID=", "table full", "blocked for more than", "Link is Down",
+                         "NETDEV WATCHDOG", "SYN flooding", "TCP: out of memory", "Task in "]] {
+            check(needles)
+        }
+    }
+
+    func check(_ needles: [String]) {
+        let filter = NeedleFilter(needles)
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdoKmrulOt fupiUD=NEWTSYLkn".utf8)
+        for round in 0..<200 {
+            var bytes = (0..<Int.random(in: 0...700, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            // plant whole needles, some across 16/32-byte block edges and at the very end
+            for _ in 0..<3 where !bytes.isEmpty {
+                let n = Array(needles.randomElement(using: &rng)!.utf8)
+                let at = round % 3 == 0 ? max(0, bytes.count - n.count) : Int.random(in: 0..<bytes.count, using: &rng)
+                for (k, b) in n.enumerated() where at + k < bytes.count { bytes[at + k] = b }
+            }
+            var naive: Set<Int> = []
+            for n in needles.map({ Array($0.utf8) }) where bytes.count >= n.count {
+                for i in 0...(bytes.count - n.count) where Array(bytes[i..<(i + n.count)]) == n { naive.insert(i) }
+            }
+            let got = bytes.withUnsafeBytes { filter.hits(in: $0) }
+            #expect(got == naive.sorted(), "round \(round)")
+        }
+    }
+}
