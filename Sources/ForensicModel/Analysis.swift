@@ -1,3 +1,12 @@
+/// The span of time a kernel log covers (its first and last kernel line with a time), on UTC
+/// when its clock could be placed.
+public struct LogCoverage: Sendable, Hashable {
+    public var path: String
+    public var start: Timestamp?
+    public var end: Timestamp?
+    public init(path: String, start: Timestamp?, end: Timestamp?) { self.path = path; self.start = start; self.end = end }
+}
+
 /// Everything one run found, before it is reported.
 public struct AnalysisResult: Sendable {
     public var inputs: [InputReport] = []
@@ -26,6 +35,8 @@ public struct AnalysisResult: Sendable {
     public var node: String?
     /// How many log inputs (journals, text logs) held at least one kernel line.
     public var kernelLogInputs: Int = 0
+    /// What time each kernel log covers.
+    public var logCoverage: [LogCoverage] = []
     /// Where logs were looked for, for "no kernel log found".
     public var logSearch: [String] = []
     public init() {}

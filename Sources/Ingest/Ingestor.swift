@@ -165,6 +165,7 @@ public struct Ingestor {
             let out = JournalIngest.read(files: group.files, label: group.label, discovered: group.discovered)
             result.inputs += out.reports
             if out.kernelEntries > 0 { result.kernelLogInputs += 1 }
+            if let sp = out.span { result.logCoverage.append(LogCoverage(path: group.label, start: sp.0, end: sp.1)) }
             result.warnings += out.warnings
             for (k, v) in out.bootOffsets { clock.journalBootOffsets[k] = v }
             for n in out.podNames.values { PodNameTable.add(n, to: &podNames) }
@@ -184,6 +185,8 @@ public struct Ingestor {
                 report.status = .skipped
                 report.detail += "; no kernel lines in it"
             }
+            let nSpan = o.spanLines.count
+            lines += o.spanLines
             if lines.contains(where: { $0.utc == nil && $0.kernelMicros != nil }) {
                 let (note, placed) = placeKernelClock(&lines, anchors: anchors, clock: clock)
                 report.detail += "; " + note
@@ -191,6 +194,11 @@ public struct Ingestor {
                     warnings.append(Warning(source: Provenance(path: t.path), message: "kernel timestamps kept on the kernel clock: \(note)"))
                     report.warnings += 1
                 }
+            }
+            let span = lines.suffix(nSpan)
+            lines.removeLast(nSpan)
+            if o.kernelLines > 0 {
+                result.logCoverage.append(LogCoverage(path: t.path, start: span.first?.utc, end: span.count > 1 ? span.last?.utc : span.first?.utc))
             }
             result.inputs.append(report)
             result.warnings += warnings

@@ -13,6 +13,8 @@ enum JournalIngest {
         var podNames: [String: KubeletNames.Names] = [:]
         var entriesRead = 0
         var kernelEntries = 0
+        /// First and last kernel entry (realtime).
+        var span: (Timestamp, Timestamp)?
     }
 
     /// `files` are `*.journal` / `*.journal~` paths; `label` names the group in provenance
@@ -94,8 +96,10 @@ enum JournalIngest {
             var gate = OOMLineGate()
             while try j.next() {
                 out.kernelEntries += 1
-                guard let keep = try j.withData("MESSAGE", { gate.pass($0) }), keep else { continue }
                 let realtime = Int64(truncatingIfNeeded: try j.realtimeMicros())
+                let t = Timestamp(micros: realtime)
+                out.span = out.span.map { (min($0.0, t), max($0.1, t)) } ?? (t, t)
+                guard let keep = try j.withData("MESSAGE", { gate.pass($0) }), keep else { continue }
                 let (mono, boot) = try j.monotonic()
                 guard let msg = try j.string("MESSAGE") else { continue }
                 var src = Int64(truncatingIfNeeded: mono)

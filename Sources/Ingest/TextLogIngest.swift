@@ -19,6 +19,8 @@ enum TextLogIngest {
         var warnings: [Warning] = []
         /// Whether any kernel line was found (for "no kernel log found").
         var kernelLines = 0
+        /// The first and the last kernel line with a time: what span of time the log covers.
+        var spanLines: [KernelLine] = []
     }
 
     static func read(path: String, clock: LocalClock, discovered: Bool, podNames: inout [String: KubeletNames.Names]) -> Output {
@@ -153,7 +155,14 @@ enum TextLogIngest {
                 }
             }
             var linesSeen = 0
+            var tail: [UInt8] = []
             readError = stream.forEachBatch { chunk, _, first in
+                defer {
+                    // keep the batch's last 64 KiB: the last kernel line with a time is in there
+                    let keep = min(chunk.count, 64 << 10)
+                    let cut = UnsafeRawBufferPointer(rebasing: chunk[(chunk.count - keep)...])
+                    tail = Array(cut)
+                }
                 // Only lines holding a needle, and every line of an open OOM record, are looked
                 // at; the stretches between are skipped, their newlines counted (SIMD) for the
                 // line numbers.
@@ -186,6 +195,14 @@ enum TextLogIngest {
                 return lineNo - first
             }
             total = linesSeen - metaLines
+            // Coverage: the first and last kernel lines with a time.
+            out.kernelLines += decoder.sampleKernelLines
+            var tailLines: [Substring] = []
+            tail.withUnsafeBytes { b in LineScanner.forEachLine(b) { _, _, raw in tailLines.append(Substring(String(bytes: raw))) } }
+            if !tailLines.isEmpty && tail.count == (64 << 10) { tailLines.removeFirst() }   // maybe cut at its start
+            for (d, n) in [(decoder.firstTimed, 0), (decoder.lastTimed(tailLines), linesSeen)] {
+                if let d { out.spanLines.append(kernelLine(d, Provenance(path: path, line: n == 0 ? nil : n), clock)) }
+            }
             if let w = wrapped, let at = wrappedAt { out.kernelLines += 1; out.lines.append(kernelLine(w, at, clock)) }
             if decoder.foreignLines > 0 {
                 out.warnings.append(Warning(source: Provenance(path: path, line: decoder.firstForeign.first),
@@ -201,7 +218,7 @@ enum TextLogIngest {
         }
         // Report: the kind from what the lines were, not from the name.
         if format == .text {
-            let counts = decoder.layoutCounts
+            let counts = decoder.sampleLayouts.merging(decoder.layoutCounts, uniquingKeysWith: +)
             var headerLayouts: [LineLayout] = [.bsd, .weekday, .unix, .rfc5424]
             if decoder.headers { headerLayouts.append(.iso) }
             let headerish: Int = headerLayouts.reduce(0) { $0 + (counts[$1] ?? 0) }
@@ -217,9 +234,13 @@ enum TextLogIngest {
             detail = "no entries (only journalctl's own messages, e.g. '-- No entries --')"
         } else {
             let unit = format == .journalExport || format == .journalVerbose ? "entries" : "lines"
-            detail = "\(total) \(unit), \(stream.bytesRead) bytes\(stream.compression.map { " (\($0)-compressed)" } ?? ""); \(out.lines.count) kernel lines kept for analysis"
-            let layouts = decoder.layoutCounts.sorted { $0.value > $1.value }.map { "\($0.key.rawValue) \($0.value)" }
-            if !layouts.isEmpty { detail += "; layouts: " + layouts.joined(separator: ", ") }
+            detail = "\(total) \(unit), \(stream.bytesRead) bytes\(stream.compression.map { " (\($0)-compressed)" } ?? "")"
+            if format == .text {
+                detail += "; \(decoder.sampleKernelLines) of the first \(decoder.sampleLines) lines are kernel messages"
+                let layouts = decoder.sampleLayouts.sorted { $0.value > $1.value }.map { "\($0.key.rawValue) \($0.value)" }
+                if !layouts.isEmpty { detail += " (layouts: " + layouts.joined(separator: ", ") + ")" }
+            }
+            detail += "; \(out.lines.count) kernel lines kept for analysis (OOM records, node events)"
             if decoder.bareFile { detail += "; no time stamps (bare kernel text)" }
             if decoder.foreignLines > 0 { detail += "; \(decoder.foreignLines) foreign line(s) skipped" }
             if !out.echoes.isEmpty { detail += "; \(out.echoes.count) kill line(s) quoted by node-problem-detector / events" }

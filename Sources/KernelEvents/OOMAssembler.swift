@@ -300,6 +300,7 @@ public struct OOMAssembler {
             k.podUID = CgroupPath.podUID(tm)
             k.containerID = CgroupPath.containerID(tm)
         }
+        if k.podUID == nil, let m = k.memcg { k.podUID = CgroupPath.podUID(m) }   // only the pod-level memcg is named
         kills.append(k)
         killInvocation.append(open?.index ?? invocations)
     }

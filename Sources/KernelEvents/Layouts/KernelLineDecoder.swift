@@ -67,6 +67,14 @@ public struct KernelLineDecoder: Sendable {
     public private(set) var layoutCounts: [LineLayout: Int] = [:]
     public private(set) var foreignLines = 0
     public private(set) var firstForeign: [Int] = []
+    /// Kernel messages among the learning sample (whether the file is a kernel log at all: only
+    /// candidate lines are decoded afterwards).
+    public private(set) var sampleKernelLines = 0
+    public private(set) var sampleLines = 0
+    /// Layouts of the sample's log lines (what the file is, for the report).
+    public private(set) var sampleLayouts: [LineLayout: Int] = [:]
+    /// The first kernel line of the sample that carries a time (the start of the log's coverage).
+    public private(set) var firstTimed: DecodedLine?
 
     public init() {}
 
@@ -89,9 +97,36 @@ public struct KernelLineDecoder: Sendable {
         }
         bareFile = total > 0 && stamped * 20 < total   // under 5 % stamped: a bare paste with a few echoes
         headers = kernelHeader > 0
+        for raw in sample {
+            let d = decodeLine(Self.clean(raw))
+            sampleLines += 1
+            if d.kind == .kernel || d.kind == .app || d.kind == .echo { sampleLayouts[d.layout, default: 0] += 1 }
+            guard d.kind == .kernel else { continue }
+            sampleKernelLines += 1
+            if firstTimed == nil, d.wall != nil || d.kernelMicros != nil { firstTimed = Self.owned(d) }
+        }
         if bareFile, let best = shapes.max(by: { $0.value < $1.value }), best.value * 2 >= shapes.values.reduce(0, +) {
             prefixShape = best.key
         }
+    }
+
+    /// The last kernel line with a time among `lines` (the end of the log's coverage), without
+    /// counting anything.
+    public func lastTimed<S: BidirectionalCollection>(_ lines: S) -> DecodedLine? where S.Element == Substring {
+        for raw in lines.reversed() {
+            let d = decodeLine(Self.clean(raw))
+            if d.kind == .kernel, d.wall != nil || d.kernelMicros != nil { return Self.owned(d) }
+        }
+        return nil
+    }
+
+    /// A copy whose text no longer points into a caller's buffer.
+    static func owned(_ d: DecodedLine) -> DecodedLine {
+        var c = d
+        c.message = Substring(String(d.message))
+        c.host = d.host.map { Substring(String($0)) }
+        c.identifier = d.identifier.map { Substring(String($0)) }
+        return c
     }
 
     /// Decodes one line; `number` (1-based) is kept for the foreign-line report.
