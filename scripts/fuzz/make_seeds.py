@@ -55,6 +55,10 @@ for p in glob.glob(os.path.join(fmt, "*")):
 for p in glob.glob(os.path.join(root, "testdata/logs/oom/*")):
     if not p.endswith(".json") and not p.endswith(".md"):
         put("FuzzOOMAssembler", os.path.basename(p), open(p, "rb").read())
+        put("FuzzLogText", "oom-" + os.path.basename(p), open(p, "rb").read()[:4000])
+for p in glob.glob(os.path.join(root, "testdata/logs/layouts/*")):
+    if not p.endswith(".json"):
+        put("FuzzLogText", "layout-" + os.path.basename(p), open(p, "rb").read()[:4000])
 for p in glob.glob(os.path.join(root, "testdata/bundles/seed-incident/sosreport-node7/sos_commands/process/*")) + \
          glob.glob(os.path.join(root, "testdata/bundles/seed-incident/sosreport-node7/sos_commands/networking/*")):
     put("FuzzPsListing", os.path.basename(p), open(p, "rb").read())
