@@ -76,6 +76,7 @@ public enum Correlator {
         for i in hyps.indices { hyps[i].rank = i + 1 }
         r.hypotheses = hyps
         suggestOffset(&r, options: options)
+        r.verdict = VerdictRule.decide(r)
     }
 
     // MARK: - symptoms
@@ -259,7 +260,10 @@ public enum Correlator {
             let threads = Double(max(k.victimThreads ?? 1, 1))
             var lg = 0.0, t = threads
             while t >= 10 { lg += 1; t /= 10 }
-            c.windows.append(.init(start: w.start, end: w.end, weight: d * (1 + lg), evidence: killEvidence(k, note: nil)))
+            // Widened by how far the kernel clock may be off (a dmesg placed from `uptime`: ± 60 s).
+            let u = k.timeUncertainty ?? 0
+            c.windows.append(.init(start: w.start - u, end: w.end + u, weight: d * (1 + lg),
+                                   evidence: killEvidence(k, note: u >= 1 ? "its time is known to ± \(fmt(u)) s (\(k.timeSource ?? "clock source"))" : nil)))
         }
         if let k = kills.first {
             let who = (k.containerName ?? k.victimComm ?? "the victim") + (k.podName.map { " in pod \($0)" } ?? "")
@@ -376,11 +380,18 @@ public enum Correlator {
             h.scoreExplanation = "0: no bursts"
             return h
         }
-        let unexplained = r.bursts.filter { (explainedBy[$0.start] ?? 0) < 0.5 }
-        let weight = r.bursts.reduce(0.0) { $0 + (1 - (explainedBy[$1.start] ?? 0)) }
+        // A burst no kernel log covers is unknown, not network loss: nothing says the node was quiet then.
+        let covered = r.bursts.filter { VerdictRule.covered($0.start, r) }
+        let uncovered = r.bursts.count - covered.count
+        let unexplained = covered.filter { (explainedBy[$0.start] ?? 0) < 0.5 }
+        let weight = covered.reduce(0.0) { $0 + (1 - (explainedBy[$1.start] ?? 0)) }
         h.score = weight / Double(r.bursts.count)
-        h.scoreExplanation = "share of retransmission bursts no node event explains, each burst counted 1 − (1 − p) of the best cause whose window holds it (\(fmt(weight))/\(r.bursts.count))"
+        h.scoreExplanation = "share of retransmission bursts that a kernel log covers and no node event explains, each burst counted 1 − (1 − p) of the best cause whose window holds it (\(fmt(weight))/\(r.bursts.count))"
         h.summary = "\(unexplained.count) of \(r.bursts.count) retransmission bursts (\(unexplained.reduce(0) { $0 + $1.count }) real retransmissions) have no node event to explain them."
+        if uncovered > 0 {
+            h.summary += " \(uncovered) burst(s) lie where no kernel log was read: unknown, not counted."
+            h.counterEvidence.append(Evidence("\(uncovered) of \(r.bursts.count) bursts are outside every kernel log's time span (or no kernel log was read)"))
+        }
         for b in unexplained.prefix(5) {
             h.evidence.append(Evidence("\(b.count) retransmission(s) \(b.start.iso8601) – \(b.end.clockString), no convincing node event within \(fmt(options.lead)) s before to \(fmt(options.lag)) s after", source: b.firstFrame.description))
         }

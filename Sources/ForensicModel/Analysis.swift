@@ -26,6 +26,10 @@ public struct AnalysisResult: Sendable {
     /// Offset applied to every capture time (--pcap-offset).
     public var pcapOffset: Double = 0
     public var hypotheses: [Hypothesis] = []
+    /// The answer and how sure it is (set by the correlator).
+    public var verdict: Verdict?
+    /// When the bundle was collected (logs in a bundle cover time up to it).
+    public var collectionTime: Timestamp?
     public var warnings: [Warning] = []
     /// Notes about clocks: how each source was placed on UTC.
     public var clockNotes: [String] = []

@@ -38,6 +38,27 @@ public struct Hypothesis: Sendable {
     }
 }
 
+/// What the run concludes, and how sure it is.
+public struct Verdict: Sendable {
+    public enum Status: String, Sendable {
+        /// The top hypothesis is supported and nothing the inputs lack could overturn it.
+        case conclusive
+        /// Something the answer depends on is missing or uncertain (no kernel log, logs that do
+        /// not cover the symptoms, kills not placed on UTC, a kernel clock known only roughly):
+        /// the reasons say what.
+        case inconclusive
+        /// Nothing scored above 0.
+        case noEvidence = "no-evidence"
+    }
+    public var id: Hypothesis.ID?
+    public var score: Double
+    public var status: Status
+    public var reasons: [String]
+    public init(id: Hypothesis.ID?, score: Double, status: Status, reasons: [String]) {
+        self.id = id; self.score = score; self.status = status; self.reasons = reasons
+    }
+}
+
 /// A period of real retransmissions.
 public struct Burst: Sendable {
     public var start: Timestamp

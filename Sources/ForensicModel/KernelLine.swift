@@ -31,11 +31,13 @@ public struct KernelLine: Sendable {
     public var provenance: Provenance
     /// How `utc` was obtained (or why it is nil), for the report.
     public var timeSource: String?
+    /// How far (± s) `utc` may be off, given the clock source that placed it.
+    public var uncertainty: Double?
 
     public init(message: String, kernelMicros: Int64? = nil, bootID: String? = nil, utc: Timestamp? = nil,
-                sourceKind: SourceKind, provenance: Provenance, timeSource: String? = nil) {
+                sourceKind: SourceKind, provenance: Provenance, timeSource: String? = nil, uncertainty: Double? = nil) {
         self.message = message; self.kernelMicros = kernelMicros; self.bootID = bootID; self.utc = utc
-        self.sourceKind = sourceKind; self.provenance = provenance; self.timeSource = timeSource
+        self.sourceKind = sourceKind; self.provenance = provenance; self.timeSource = timeSource; self.uncertainty = uncertainty
     }
 }
 

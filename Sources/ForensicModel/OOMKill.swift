@@ -36,6 +36,8 @@ public struct OOMKill: Sendable {
     public var bootID: String?
     /// How t_invoked / t_killed / t_reaped were placed on UTC, or why they could not be.
     public var timeSource: String?
+    /// How far (± s) the UTC times may be off, from the clock source that placed them.
+    public var timeUncertainty: Double?
     public var reaped: Bool = false
     /// Known only from a quote of the kernel's kill line by another program (node-problem-detector's
     /// `OOMKilling` event, `kubectl get events`): the kernel's own record was not in the logs read.

@@ -8,6 +8,8 @@ public struct ClockContext: Sendable {
     /// Boot instant (UTC) of the collecting boot from `proc/stat` btime, or uptime + date.
     public var bootTime: Timestamp?
     public var bootTimeSource: String?
+    /// ± seconds on `bootTime`.
+    public var bootUncertainty: Double = 0
     public var collectionTime: Timestamp?
     /// Per boot id: UTC of kernel time 0 (realtime − monotonic from journal entries).
     public var journalBootOffsets: [String: Int64] = [:]
@@ -41,6 +43,7 @@ public struct ClockContext: Sendable {
                 if let v = Int64(l.dropFirst(6).trimmingCharacters(in: .whitespaces)) {
                     c.bootTime = Timestamp(nanos: v * 1_000_000_000)
                     c.bootTimeSource = "proc/stat btime (whole seconds)"
+                    c.bootUncertainty = 1
                 }
             }
         }
@@ -49,6 +52,7 @@ public struct ClockContext: Sendable {
            let t = try? String(contentsOfFile: p, encoding: .utf8), let up = parseUptime(t) {
             c.bootTime = Timestamp(nanos: ct.nanos - up * 1_000_000_000)
             c.bootTimeSource = "uptime + date (minute precision)"
+            c.bootUncertainty = 60
         }
         c.localClock = LocalClock(timeZone: zone ?? TimeZone(identifier: "UTC")!, reference: c.collectionTime,
                                   note: zoneNote + (c.collectionTime == nil ? "; year unknown (no date file)" : "; year from the collection date"))
@@ -84,4 +88,8 @@ public struct ClockContext: Sendable {
         }
         return total
     }
+}
+
+func fmtSeconds(_ s: Double) -> String {
+    s >= 1 ? "\(Int(s.rounded())) s" : s >= 0.001 ? "\(Int((s * 1000).rounded())) ms" : "0 s"
 }

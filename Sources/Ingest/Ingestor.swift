@@ -147,6 +147,7 @@ public struct Ingestor {
         for j in req.extraLogs { addGiven(j, into: &found, discovered: true) }
         for p in req.pcaps { found.pcaps.append((p, false)) }
         result.clockNotes = clock.notes
+        result.collectionTime = clock.collectionTime
         for (p, why) in found.skipped + req.notInputs.sorted(by: { $0.key < $1.key }).map({ ($0.key, $0.value) }) {
             result.inputs.append(InputReport(path: p, kind: "unknown", status: .skipped, detail: why, discovered: true))
         }
@@ -165,7 +166,10 @@ public struct Ingestor {
             let out = JournalIngest.read(files: group.files, label: group.label, discovered: group.discovered)
             result.inputs += out.reports
             if out.kernelEntries > 0 { result.kernelLogInputs += 1 }
-            if let sp = out.span { result.logCoverage.append(LogCoverage(path: group.label, start: sp.0, end: sp.1)) }
+            if let sp = out.span {
+                let end = group.discovered ? max(sp.1, clock.collectionTime ?? sp.1) : sp.1
+                result.logCoverage.append(LogCoverage(path: group.label, start: sp.0, end: end))
+            }
             result.warnings += out.warnings
             for (k, v) in out.bootOffsets { clock.journalBootOffsets[k] = v }
             for n in out.podNames.values { PodNameTable.add(n, to: &podNames) }
@@ -198,7 +202,11 @@ public struct Ingestor {
             let span = lines.suffix(nSpan)
             lines.removeLast(nSpan)
             if o.kernelLines > 0 {
-                result.logCoverage.append(LogCoverage(path: t.path, start: span.first?.utc, end: span.count > 1 ? span.last?.utc : span.first?.utc))
+                var end = span.count > 1 ? span.last?.utc : span.first?.utc
+                // A log collected with the bundle covers time up to the collection: a quiet
+                // kernel prints nothing, and that is what it says.
+                if t.discovered, let c = clock.collectionTime, let e = end, c > e { end = c }
+                result.logCoverage.append(LogCoverage(path: t.path, start: span.first?.utc, end: end))
             }
             result.inputs.append(report)
             result.warnings += warnings
@@ -336,6 +344,7 @@ public struct Ingestor {
                 lines[i].utc = Timestamp(micros: k + best.offset)
                 lines[i].bootID = boot
                 lines[i].timeSource = "printk time + offset of the nearest journal entry with the same kernel line (\(abs(best.k - k) / 1000) ms away)"
+                lines[i].uncertainty = 0.001
             }
             let spread = (matched.map(\.offset).max()! - matched.map(\.offset).min()!)
             return ("kernel clock placed on UTC from \(matched.count) matching journal entries (boot \(boot!.prefix(8)); offsets vary by \(spread) µs)", true)
@@ -344,10 +353,11 @@ public struct Ingestor {
         for i in lines.indices where lines[i].utc == nil {
             if let k = lines[i].kernelMicros {
                 lines[i].utc = Timestamp(micros: k + bt.micros)
-                lines[i].timeSource = "printk time + boot time from \(clock.bootTimeSource ?? "the bundle")"
+                lines[i].timeSource = "printk time + boot time from \(clock.bootTimeSource ?? "the bundle") (± \(fmtSeconds(clock.bootUncertainty)))"
+                lines[i].uncertainty = clock.bootUncertainty
             }
         }
-        return ("kernel clock placed on UTC from the boot time (\(clock.bootTimeSource ?? "bundle"))", true)
+        return ("kernel clock placed on UTC from the boot time (\(clock.bootTimeSource ?? "bundle"), ± \(fmtSeconds(clock.bootUncertainty)))", true)
     }
 
     /// A log named on the command line (or found loose): a journal directory, a journal file,

@@ -110,7 +110,7 @@ enum JournalIngest {
                 out.lines.append(KernelLine(message: msg, kernelMicros: src, bootID: boot,
                                             utc: Timestamp(micros: offset &+ src), sourceKind: .journalBinary,
                                             provenance: Provenance(path: label, cursor: cursor),
-                                            timeSource: "journal entry: its realtime − monotonic pair + printk time (_SOURCE_MONOTONIC_TIMESTAMP)"))
+                                            timeSource: "journal entry: its realtime − monotonic pair + printk time (_SOURCE_MONOTONIC_TIMESTAMP)", uncertainty: 0))
             }
         } catch {
             out.warnings.append(Warning(source: Provenance(path: label), message: "journal read stopped: \(error)"))

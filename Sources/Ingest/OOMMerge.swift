@@ -49,7 +49,16 @@ enum OOMMerge {
         if a.memcgUsageKB == nil { a.memcgUsageKB = b.memcgUsageKB; a.memcgLimitKB = b.memcgLimitKB }
         if a.victimThreads == nil, b.victimThreads != nil { a.victimThreads = b.victimThreads; a.victimThreadsSource = b.victimThreadsSource }
         if a.kInvoked == nil && a.kKilled == nil && a.kReaped == nil { a.kInvoked = b.kInvoked; a.kKilled = b.kKilled; a.kReaped = b.kReaped }
-        if a.tInvoked == nil && a.tKilled == nil { a.timeSource = b.timeSource }
+        // The copy placed on UTC most tightly gives the times (a raw dmesg placed from `uptime`
+        // ± 60 s loses to its `dmesg -T` copy ± 1 s, or to the journal's ± 0).
+        let ua = a.tKilled == nil ? Double.infinity : (a.timeUncertainty ?? 0), ub = b.tKilled == nil ? Double.infinity : (b.timeUncertainty ?? 0)
+        if ub < ua && !b.echo {
+            a.tInvoked = b.tInvoked ?? (a.tInvoked.flatMap { ti in a.tKilled.flatMap { tk in b.tKilled.map { $0 - (tk - ti) } } })
+            a.tKilled = b.tKilled
+            if let bk = b.tKilled, let ak = a.kKilled, let ar = a.kReaped { a.tReaped = bk + Double(ar - ak) / 1e6 } else { a.tReaped = b.tReaped ?? a.tReaped }
+            a.timeSource = b.timeSource; a.timeUncertainty = b.timeUncertainty
+        }
+        if a.tInvoked == nil && a.tKilled == nil { a.timeSource = b.timeSource; a.timeUncertainty = b.timeUncertainty }
         if a.tInvoked == nil { a.tInvoked = b.tInvoked }
         if a.tKilled == nil { a.tKilled = b.tKilled }
         if !a.reaped && b.reaped { a.reaped = true; a.tReaped = b.tReaped; a.kReaped = b.kReaped; a.reapedAt = b.reapedAt }

@@ -47,6 +47,7 @@ enum TextLogIngest {
                 let ok = gated || m.withUTF8 { gate.pass(UnsafeRawBufferPointer($0)) }
                 if ok, var l = e.kernelLine(kind: format == .journalVerbose ? .journalText : .journalExport, provenance: prov) {
                     l.timeSource = e.monotonic != nil ? "journal entry (\(format.rawValue)): realtime − monotonic + printk time" : "journal entry (\(format.rawValue)): reception time"
+                    l.uncertainty = e.monotonic != nil ? 0 : 1
                     out.lines.append(l)
                 }
                 out.kernelLines += 1
@@ -283,7 +284,15 @@ enum TextLogIngest {
                 }
             }
         }
-        return KernelLine(message: String(d.message), kernelMicros: d.kernelMicros, utc: utc, sourceKind: .dmesg, provenance: prov, timeSource: src)
+        // Whole seconds (syslog, dmesg -T, most short layouts) are good to ±1 s; a fraction to its last digit.
+        var u: Double?
+        if utc != nil, let w = d.wall {
+            switch w {
+            case .utc: u = 0.001
+            case let .local(_, _, _, _, _, _, us): u = us == 0 ? 1 : 0.001
+            }
+        }
+        return KernelLine(message: String(d.message), kernelMicros: d.kernelMicros, utc: utc, sourceKind: .dmesg, provenance: prov, timeSource: src, uncertainty: u)
     }
 
     /// The entry format, from the first bytes (never from the name).

@@ -264,6 +264,7 @@ public struct OOMAssembler {
         k.bootID = line.bootID
         k.killedAt = line.provenance
         k.timeSource = line.timeSource
+        k.timeUncertainty = line.utc == nil ? nil : line.uncertainty
         if m.hasPrefix("Memory cgroup out of memory") { k.scope = .memcg }
         else if m.hasPrefix("Out of memory") || m.hasPrefix("Out of Memory") { k.scope = .global }
         else if let p = pendingScope, open == nil { k.scope = p }

@@ -13,6 +13,8 @@ public enum JSONReport {
     public static func analyze(_ r: AnalysisResult, version: String) -> JSON {
         envelope(r, version: version, [
             ("node", .opt(r.node)),
+            ("verdict", r.verdict.map(verdict) ?? .null),
+            ("log_coverage", .array(r.logCoverage.map { .object([("path", .string($0.path)), ("start", ts($0.start)), ("end", ts($0.end))]) })),
             ("clock_notes", .array(r.clockNotes.map(JSON.string))),
             ("oom_kills", .array(r.oomKills.map(oom))),
             ("captures", .array(r.captures.map(capture))),
@@ -49,6 +51,11 @@ public enum JSONReport {
     static func ts(_ t: Timestamp?) -> JSON { t.map { .string($0.iso8601) } ?? .null }
     static func k(_ v: Int64?) -> JSON { v.map { .raw(formatKernelSeconds($0)) } ?? .null }
 
+    static func verdict(_ v: Verdict) -> JSON {
+        .object([("id", .opt(v.id?.rawValue)), ("score", .double(v.score)), ("status", .string(v.status.rawValue)),
+                 ("reasons", .array(v.reasons.map(JSON.string)))])
+    }
+
     public static func oom(_ o: OOMKill) -> JSON {
         let d = o.killDuration
         return .object([
@@ -67,6 +74,7 @@ public enum JSONReport {
             ("k_invoked", k(o.kInvoked)), ("k_killed", k(o.kKilled)), ("k_reaped", k(o.kReaped)),
             ("boot_id", .opt(o.bootID)),
             ("time_source", .opt(o.timeSource)),
+            ("time_uncertainty_s", .opt(o.timeUncertainty)),
             ("kill_duration_s", d.map { .double($0.seconds) } ?? .null),
             ("kill_duration_end", .opt(d?.end)),
             ("reaped", .bool(o.reaped)),

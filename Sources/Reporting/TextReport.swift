@@ -26,10 +26,20 @@ public enum TextReport {
     public static func analyze(_ r: AnalysisResult, options: Options = Options()) -> String {
         var o = ""
         if let top = r.hypotheses.first {
+            let v = r.verdict
             if top.score > 0 {
-                o += wrap("Verdict: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)", indent: "", hanging: "  ")
+                if let v, v.status == .inconclusive {
+                    o += wrap("Verdict: inconclusive. Leading: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)", indent: "", hanging: "  ")
+                    for reason in v.reasons { o += wrap("Cannot tell because " + reason + ".", indent: "  ", hanging: "    ") }
+                } else {
+                    o += wrap("Verdict: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)", indent: "", hanging: "  ")
+                }
+            } else if let v, v.status == .inconclusive {
+                o += "Verdict: inconclusive. No hypothesis is supported by the inputs.\n"
+                for reason in v.reasons { o += wrap("Cannot tell because " + reason + ".", indent: "  ", hanging: "    ") }
             } else {
                 o += "Verdict: no hypothesis is supported by the inputs (nothing scored above 0).\n"
+                for reason in v?.reasons.dropFirst() ?? [] { o += wrap("Note: " + reason + ".", indent: "  ", hanging: "    ") }
             }
         }
         o += "\n"

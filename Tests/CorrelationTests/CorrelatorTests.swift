@@ -3,10 +3,15 @@ import ForensicModel
 @testable import Correlation
 
 /// Builds an analysis result in memory: kills at `kills` (start, duration), real retransmissions
-/// at `retrans` seconds, copies flagged by Wireshark at `copies` seconds, over a 600 s capture.
-func scenario(kills: [(Double, Double)], retrans: [Double], copies: [Double] = []) -> AnalysisResult {
+/// at `retrans` seconds, copies flagged by Wireshark at `copies` seconds, over a 600 s capture;
+/// a kernel log covering the whole capture unless `logged` is false.
+func scenario(kills: [(Double, Double)], retrans: [Double], copies: [Double] = [], logged: Bool = true) -> AnalysisResult {
     let t0 = Timestamp(nanos: 1_700_000_000 * 1_000_000_000)
     var r = AnalysisResult()
+    if logged {
+        r.kernelLogInputs = 1
+        r.logCoverage = [LogCoverage(path: "dmesg", start: t0 - 3600, end: t0 + 3600)]
+    }
     var c = CaptureSummary(path: "c.pcap", linkType: "LINUX_SLL2")
     c.firstTime = t0
     c.lastTime = t0 + 600
@@ -97,5 +102,43 @@ struct CorrelatorTests {
         #expect(misaligned.explained == 1 && misaligned.pValue > 0.01)
         // deterministic: same inputs, same p
         #expect(OverlapTest.run(symptoms: [t0 + 150, t0 + 301], windows: windows, span: (t0, t0 + 600)).pValue == misaligned.pValue)
+    }
+
+    @Test("no kernel log: network-loss scores 0 and the verdict is inconclusive, never a confident 'network'")
+    func noLogNoBlame() {
+        var r = scenario(kills: [], retrans: [100, 100.2, 300, 300.4], logged: false)
+        Correlator.run(&r)
+        #expect(r.hypotheses.first { $0.id == .networkLoss }?.score == 0)
+        #expect(r.verdict?.status != .conclusive)
+        #expect(r.verdict?.reasons.contains { $0.contains("no kernel log was read") } == true)
+    }
+
+    @Test("logs that stop before the capture: bursts outside their span are unknown, the verdict says so")
+    func logsEndBeforeCapture() {
+        var r = scenario(kills: [], retrans: [100, 100.2, 300, 300.4], logged: false)
+        let t0 = Timestamp(nanos: 1_700_000_000 * 1_000_000_000)
+        r.kernelLogInputs = 1
+        r.logCoverage = [LogCoverage(path: "messages", start: t0 - 86400, end: t0 - 3600)]
+        Correlator.run(&r)
+        #expect(r.hypotheses.first { $0.id == .networkLoss }?.score == 0)
+        #expect(r.verdict?.status == .inconclusive)
+        #expect(r.verdict?.reasons.contains { $0.contains("no kernel log covers") } == true)
+    }
+
+    @Test("with a covering log and kills far away, network-loss is a conclusive verdict")
+    func coveredNetworkLoss() {
+        var r = scenario(kills: [(500, 1)], retrans: [100, 100.2, 300, 300.4])
+        Correlator.run(&r)
+        #expect(r.verdict?.id == .networkLoss)
+        #expect(r.verdict?.status == .conclusive)
+    }
+
+    @Test("a kernel clock known to ± 60 s: the kill window widens and the verdict is inconclusive")
+    func coarseClock() {
+        var r = scenario(kills: [(100, 1.5), (300, 1.5)], retrans: [100.5, 100.9, 300.6, 301])
+        for i in r.oomKills.indices { r.oomKills[i].timeUncertainty = 60; r.oomKills[i].timeSource = "uptime + date" }
+        Correlator.run(&r)
+        #expect(r.verdict?.status == .inconclusive)
+        #expect(r.verdict?.reasons.contains { $0.contains("± 60 s") || $0.contains("±60 s") } == true)
     }
 }

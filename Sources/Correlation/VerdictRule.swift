@@ -1,0 +1,66 @@
+import ForensicModel
+
+/// Turns the ranked hypotheses into a verdict with a status: never claims more than the inputs
+/// can show. The tuning constants are here, in one place.
+enum VerdictRule {
+    /// A log covers the time from its first kernel line to its last one (or to the collection,
+    /// for logs collected with the bundle), widened by this much (s).
+    static let coverageSlack = 60.0
+
+    /// Whether `t` lies inside a kernel log's coverage.
+    static func covered(_ t: Timestamp, _ r: AnalysisResult) -> Bool {
+        r.logCoverage.contains { c in
+            guard let a = c.start else { return false }
+            let b = c.end ?? a
+            return a - coverageSlack <= t && t <= b + coverageSlack
+        }
+    }
+
+    static func decide(_ r: AnalysisResult) -> Verdict {
+        let scored = r.hypotheses.first.flatMap { $0.score > 0 ? $0 : nil }
+        guard scored != nil || !r.bursts.isEmpty, let top = r.hypotheses.first else {
+            var reasons = ["no hypothesis scored above 0"]
+            if r.kernelLogInputs == 0 { reasons.append("no kernel log was read") }
+            return Verdict(id: nil, score: 0, status: .noEvidence, reasons: reasons)
+        }
+        var reasons: [String] = []
+        if scored == nil { reasons.append("\(r.bursts.count) real retransmission burst(s) and no hypothesis that explains them") }
+        let timing: Set<Hypothesis.ID> = [.oomKillStall, .softlockupOrHungTask, .conntrackFull, .nicLinkOrDriver, .memoryPressure, .listenOverflow, .networkLoss]
+        // Real symptoms need a cause; whether a node event caused them can only be told from
+        // kernel logs that cover them, on a placed clock.
+        let bursts = r.bursts
+        let needsNode = timing.contains(top.id) || !bursts.isEmpty
+        if needsNode {
+            if r.kernelLogInputs == 0 {
+                reasons.append("no kernel log was read: OOM kills, lockups and other node events cannot be ruled out")
+            } else if !bursts.isEmpty {
+                let outside = bursts.filter { !covered($0.start, r) }
+                if outside.count == bursts.count {
+                    let spans = r.logCoverage.compactMap { c in c.start.map { "\($0.iso8601) – \((c.end ?? $0).iso8601)" } }
+                    reasons.append("no kernel log covers the retransmission bursts (\(bursts[0].start.iso8601) …)" + (spans.isEmpty ? ": the logs' times could not be placed on UTC" : "; the logs cover \(Array(Set(spans)).sorted().prefix(3).joined(separator: ", "))"))
+                } else if !outside.isEmpty {
+                    reasons.append("\(outside.count) of \(bursts.count) retransmission bursts fall outside the kernel logs' time span, first at \(outside[0].start.iso8601)")
+                }
+            }
+            let unplacedKills = r.oomKills.filter { $0.window == nil }.count
+            let unplacedEvents = r.nodeEvents.filter { $0.time == nil }.count
+            if unplacedKills + unplacedEvents > 0 && (top.id == .networkLoss || top.id == .captureDuplicates || timing.contains(top.id)) {
+                reasons.append("\(unplacedKills) OOM kill(s) and \(unplacedEvents) kernel event(s) could not be placed on UTC (no journal, boot time or zone to place the kernel clock): they cannot be lined up with the capture")
+            }
+            if let u = r.oomKills.compactMap(\.timeUncertainty).max(), u > ClockTolerance.maximum {
+                reasons.append("the kernel clock is known only to ±\(Int(u.rounded())) s (\(r.oomKills.first { $0.timeUncertainty == u }?.timeSource ?? "coarse source")): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
+            }
+        }
+        // A real-retransmission problem the top hypothesis does not address (copies only explain Wireshark's count).
+        if top.id == .captureDuplicates, r.captures.reduce(0, { $0 + $1.retransmissionsReal }) > 0, reasons.isEmpty {
+            // the remaining real ones were scored by the other hypotheses: nothing to add
+        }
+        return Verdict(id: scored?.id, score: scored?.score ?? 0, status: reasons.isEmpty ? .conclusive : .inconclusive, reasons: reasons)
+    }
+}
+
+/// How uncertain a placed kernel clock may be before timing hypotheses stop being decidable.
+public enum ClockTolerance {
+    /// Seconds (±). A kill window is widened by its uncertainty; beyond this, the verdict is inconclusive.
+    public static let maximum = 5.0
+}
