@@ -51,6 +51,9 @@ enum VerdictRule {
                 reasons.append("the kernel clock is known only to ±\(Int(u.rounded())) s (\(r.oomKills.first { $0.timeUncertainty == u }?.timeSource ?? "coarse source")): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
             }
         }
+        if let off = r.suggestedPcapOffset, needsNode {
+            reasons.append("the capture's clock and the kernel's may disagree: shifting the capture by \(off > 0 ? "+" : "")\(Int(off.rounded())) s would line the bursts up with node events (see the warning); which clock is off cannot be told from these inputs")
+        }
         // A real-retransmission problem the top hypothesis does not address (copies only explain Wireshark's count).
         if top.id == .captureDuplicates, r.captures.reduce(0, { $0 + $1.retransmissionsReal }) > 0, reasons.isEmpty {
             // the remaining real ones were scored by the other hypotheses: nothing to add

@@ -18,6 +18,10 @@ public struct IngestRequest: Sendable {
     public var extraLogs: [String] = []
     /// The node's name when the request is one node of an incident folder.
     public var node: String?
+    /// `--boot-time`: the boot instant, when the user knows it better than the bundle.
+    public var bootTime: Timestamp?
+    /// `--tz`: the node's zone, when the bundle does not say or says wrong.
+    public var zone: TimeZone?
     /// Files of an incident folder that are not inputs, and why (reported, not read).
     public var notInputs: [String: String] = [:]
     public init(path: String?, pcaps: [String] = [], journals: [String] = [], dmesgs: [String] = [], keepCopies: Bool = false) {
@@ -146,6 +150,12 @@ public struct Ingestor {
         for j in req.journals + req.dmesgs { addGiven(j, into: &found, discovered: false) }
         for j in req.extraLogs { addGiven(j, into: &found, discovered: true) }
         for p in req.pcaps { found.pcaps.append((p, false)) }
+        if let z = req.zone {
+            clock.localClock.timeZone = z
+            clock.localClock.zoneAssumed = false
+            clock.localClock.note = "zone \(z.identifier) (--tz)" + (clock.collectionTime == nil ? "; year unknown" : "; year from the collection date")
+            clock.zoneKnown = true
+        }
         result.clockNotes = clock.notes
         result.collectionTime = clock.collectionTime
         for (p, why) in found.skipped + req.notInputs.sorted(by: { $0.key < $1.key }).map({ ($0.key, $0.value) }) {
@@ -179,10 +189,27 @@ public struct Ingestor {
             streams.append(out.lines)
         }
 
-        // 2. Text logs.
+        // 2. Text logs: read them all, then place their kernel clocks (raw dmesg and its -T copy
+        //    together pin the boot instant).
         var echoes: [KernelLine] = []
+        var texts: [(t: (path: String, discovered: Bool), o: TextLogIngest.Output)] = []
         for t in found.texts {
-            let o = TextLogIngest.read(path: t.path, clock: clock.localClock, discovered: t.discovered, podNames: &podNames)
+            texts.append((t, TextLogIngest.read(path: t.path, clock: clock.localClock, discovered: t.discovered, podNames: &podNames)))
+        }
+        if clock.zoneKnown, let pair = Self.ctimePairs(texts.map(\.o.lines)) {
+            clock.bootIntervals.append(pair)
+            clock.resolveBoot()
+        }
+        if let bt = req.bootTime {
+            clock.bootTime = bt; clock.bootUncertainty = 0.001; clock.bootTimeSource = "--boot-time"
+        }
+        if let b = clock.bootTime {
+            result.clockNotes.append("boot at \(b.iso8601) ± \(fmtSeconds(clock.bootUncertainty)) (\(clock.bootTimeSource ?? "?"))")
+        }
+        for c in clock.conflicts {
+            result.warnings.append(Warning(source: Provenance(path: req.path ?? "clock"), message: "clock sources disagree: \(c)"))
+        }
+        for (t, o) in texts {
             var (lines, report, warnings) = (o.lines, o.report, o.warnings)
             echoes += o.echoes
             if o.kernelLines > 0 { result.kernelLogInputs += 1 } else if t.discovered && report.status == .read && o.echoes.isEmpty {
@@ -297,6 +324,30 @@ public struct Ingestor {
     }
 
     struct AnchorKey: Hashable { var micros: Int64; var message: String }
+
+    /// A raw dmesg line and its `dmesg -T` copy: `-T` prints boot + stamp cut to the second, so
+    /// each pair puts the boot instant in a one-second interval; all pairs together, in their
+    /// intersection. Nil when there are no pairs, or when they disagree (a suspend shifts `-T`).
+    static func ctimePairs(_ streams: [[KernelLine]]) -> ClockContext.BootInterval? {
+        // The same text recurs (every OOM record has a `Call Trace:`): the n-th copy in one file
+        // pairs with the n-th in the other.
+        var raw: [String: [Int64]] = [:]
+        for s in streams { for l in s where l.utc == nil { if let k = l.kernelMicros { raw[l.message, default: []].append(k) } } }
+        var seen: [String: Int] = [:]
+        var lo = -Double.infinity, hi = Double.infinity, n = 0
+        for s in streams {
+            for l in s where l.kernelMicros == nil && (l.timeSource ?? "").hasPrefix("dmesg -T") {
+                let i = seen[l.message, default: 0]
+                seen[l.message] = i + 1
+                guard let u = l.utc, let ks = raw[l.message], i < ks.count else { continue }
+                let k = ks[i]
+                let b = u.seconds - Double(k) / 1e6
+                lo = max(lo, b); hi = min(hi, b + 1); n += 1
+            }
+        }
+        guard n > 0, lo <= hi else { return nil }
+        return ClockContext.BootInterval(lo: lo, hi: hi, source: "dmesg and dmesg -T (\(n) line pair\(n == 1 ? "" : "s"))")
+    }
 
     /// OOM records from each source's kernel lines, then the quoted kill lines (echoes), merged
     /// across sources: one record per kill.

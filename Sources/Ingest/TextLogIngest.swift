@@ -289,7 +289,7 @@ enum TextLogIngest {
         if utc != nil, let w = d.wall {
             switch w {
             case .utc: u = 0.001
-            case let .local(_, _, _, _, _, _, us): u = us == 0 ? 1 : 0.001
+            case let .local(_, _, _, _, _, _, us): u = clock.zoneAssumed ? 14 * 3600 : (us == 0 ? 1 : 0.001)
             }
         }
         return KernelLine(message: String(d.message), kernelMicros: d.kernelMicros, utc: utc, sourceKind: .dmesg, provenance: prov, timeSource: src, uncertainty: u)

@@ -9,12 +9,15 @@ public struct LocalClock: Sendable {
     public var reference: Timestamp?
     /// Where the zone and year came from, for the report.
     public var note: String
+    /// True when nothing gave the zone and UTC is only a guess: local times are then off by
+    /// up to 14 h, which the uncertainty of every time placed through this clock says.
+    public var zoneAssumed: Bool
 
-    public init(timeZone: TimeZone, reference: Timestamp?, note: String) {
-        self.timeZone = timeZone; self.reference = reference; self.note = note
+    public init(timeZone: TimeZone, reference: Timestamp?, note: String, zoneAssumed: Bool = false) {
+        self.timeZone = timeZone; self.reference = reference; self.note = note; self.zoneAssumed = zoneAssumed
     }
 
-    public static let utcUnknownYear = LocalClock(timeZone: TimeZone(identifier: "UTC")!, reference: nil, note: "no zone or collection date in the input: UTC assumed, year unknown")
+    public static let utcUnknownYear = LocalClock(timeZone: TimeZone(identifier: "UTC")!, reference: nil, note: "no zone or collection date in the input: UTC assumed, year unknown", zoneAssumed: true)
 
     /// UTC of a local wall-clock time. `year` nil → inferred from the reference (nil if none).
     public func utc(year: Int?, month: Int, day: Int, hour: Int, minute: Int, second: Int, micros: Int) -> Timestamp? {

@@ -71,6 +71,18 @@ func noteMissingKernelLog(_ r: AnalysisResult, path: String?) {
     FileHandle.standardError.write(Data(msg.utf8))
 }
 
+/// An input named on the command line that cannot be read is an error before any analysis
+/// (exit 2): a typo in `--pcap` must not turn into a report that silently lacks the capture.
+func requireReadable(_ paths: [String]) throws {
+    for p in paths where p != "-" && p != "/dev/stdin" {
+        if access(p, R_OK) != 0 {
+            let why = errno == ENOENT ? "no such file or directory" : String(cString: strerror(errno))
+            FileHandle.standardError.write(Data("nodesleuth: cannot read \(p): \(why)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
 /// Exit status 2 when nothing could be read.
 func exitIfNothingRead(_ r: AnalysisResult) throws {
     if r.inputs.isEmpty || r.inputs.allSatisfy({ $0.status == .unreadable || $0.status == .skipped }) {

@@ -2,6 +2,8 @@ import ArgumentParser
 import Correlation
 import ForensicModel
 import Ingest
+import KernelEvents
+import Foundation
 import Reporting
 
 struct Analyze: ParsableCommand {
@@ -57,6 +59,12 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "Only what happened up to this time (same forms as --since).")
     var until: String?
 
+    @Option(name: .long, help: "The node's boot instant (ISO 8601 with a zone, or epoch seconds), when you know it better than the bundle: places raw dmesg stamps.")
+    var bootTime: String?
+
+    @Option(name: .long, help: "The node's time zone (e.g. Asia/Shanghai), when the bundle lacks it or has it wrong: places local times in text logs.")
+    var tz: String?
+
     @OptionGroup var out: OutputOptions
 
     func validate() throws {
@@ -66,6 +74,8 @@ struct Analyze: ParsableCommand {
         guard burstGap > 0 else { throw ValidationError("--burst-gap must be positive") }
         guard lead >= 0, lag >= 0 else { throw ValidationError("--lead and --lag must not be negative") }
         guard abs(pcapOffset) < 86400 * 365 else { throw ValidationError("--pcap-offset is out of range") }
+        if let b = bootTime, LogText.parseTimestamp(Substring(b)) == nil { throw ValidationError("--boot-time \(b): give an ISO 8601 time with a zone or epoch seconds") }
+        if let z = tz, TimeZone(identifier: z) == nil { throw ValidationError("--tz \(z): not a time zone name (e.g. Asia/Shanghai, Europe/Paris, UTC)") }
         for (name, v) in [("--since", since), ("--until", until)] where v != nil && TimeBoundParser.parse(v!) == nil {
             throw ValidationError("\(name) \(v!): give an ISO 8601 time with a zone (2024-03-05T01:50:00Z) or a span before the last event (-15m, -2h)")
         }
@@ -74,6 +84,9 @@ struct Analyze: ParsableCommand {
     func run() throws {
         var req = IngestRequest(path: path, pcaps: pcap, journals: journal, dmesgs: dmesg, keepCopies: wiresharkCompatible)
         req.progress = stderrIsTerminal && !out.quiet
+        req.bootTime = bootTime.flatMap { LogText.parseTimestamp(Substring($0)) }
+        req.zone = tz.flatMap { TimeZone(identifier: $0) }
+        try requireReadable(pcap + journal + dmesg)
         let nodes = Ingestor.plan(req)
         var results: [AnalysisResult] = []
         for n in nodes {
