@@ -12,6 +12,9 @@ public struct CorrelationOptions: Sendable {
     public var pcapOffset = 0.0
     /// The user's own timeout times (--symptom-times).
     public var symptomTimes: [(Timestamp, Provenance)] = []
+    /// A client logs its timeout late and coarsely: each time stands for the interval of this
+    /// many seconds before it (--symptom-window; the client's timeout).
+    public var symptomWindow = 1.0
     /// --since / --until: keep only what happened in this window.
     public var since: TimeBound?
     public var until: TimeBound?
@@ -45,11 +48,11 @@ public enum Correlator {
         applyOffset(&r, options.pcapOffset)
         applyWindow(&r, since: options.since, until: options.until)
         r.bursts = BurstFinder.bursts(r.retransmissions, gap: options.burstGap)
-        r.symptoms = episodes(r.symptoms, user: options.symptomTimes)
+        r.symptoms = episodes(r.symptoms, user: options.symptomTimes, window: options.symptomWindow)
         let symptoms = symptomStarts(r)
         let hasCapture = !r.captures.isEmpty
         let ws = r.captures.reduce(0) { $0 + $1.retransmissionsWireshark }
-        let real = r.captures.reduce(0) { $0 + $1.retransmissionsReal }
+        let real = r.captures.reduce(0) { $0 + $1.retransmissionsReal } - r.crossCaptureCopies
         let copies = r.captures.reduce(0) { $0 + $1.duplicateCopies }
         var span: (Timestamp, Timestamp)?
         for c in r.captures {
@@ -125,7 +128,7 @@ public enum Correlator {
 
     /// Zero-window frames within 1 s form a period; ≥ 5 RSTs within 1 s form a storm; the user's
     /// timeout times are episodes of their own.
-    static func episodes(_ points: [Symptom], user: [(Timestamp, Provenance)]) -> [Symptom] {
+    static func episodes(_ points: [Symptom], user: [(Timestamp, Provenance)], window: Double = 1) -> [Symptom] {
         var out: [Symptom] = []
         for kind in [Symptom.Kind.zeroWindow, .resetStorm] {
             var cur: Symptom?
@@ -136,7 +139,7 @@ public enum Correlator {
             }
             if let c = cur, kind == .zeroWindow || c.count >= 5 { out.append(c) }
         }
-        for (t, p) in user { out.append(Symptom(kind: .userTimeout, start: t, end: t, count: 1, provenance: p)) }
+        for (t, p) in user { out.append(Symptom(kind: .userTimeout, start: t - window, end: t, count: 1, provenance: p)) }
         return out.sorted { $0.start < $1.start }
     }
 
@@ -144,7 +147,10 @@ public enum Correlator {
 
     static func symptomStarts(_ r: AnalysisResult) -> [SymptomPoint] {
         (r.bursts.map { SymptomPoint(time: $0.start, kind: .retransmissionBurst, provenance: $0.firstFrame, count: $0.count) }
-            + r.symptoms.map { SymptomPoint(time: $0.start, kind: $0.kind, provenance: $0.provenance, count: $0.count) })
+            // a client's timeout stands for the interval before it: the stall began somewhere in
+            // there; its middle is matched (a point test keeps the permutation test as it is)
+            + r.symptoms.map { SymptomPoint(time: $0.kind == .userTimeout ? $0.start + ($0.end - $0.start) / 2 : $0.start,
+                                            kind: $0.kind, provenance: $0.provenance, count: $0.count) })
             .sorted { $0.time < $1.time }
     }
 

@@ -26,6 +26,8 @@ public struct AnalysisResult: Sendable {
     /// Offset applied to every capture time (--pcap-offset).
     public var pcapOffset: Double = 0
     public var hypotheses: [Hypothesis] = []
+    /// Real retransmissions that another capture file holds too (counted once).
+    public var crossCaptureCopies: Int = 0
     /// The answer and how sure it is (set by the correlator).
     public var verdict: Verdict?
     /// When the bundle was collected (logs in a bundle cover time up to it).

@@ -73,6 +73,8 @@ public struct RetransmissionEvent: Sendable {
     public var capturePath: String
     /// Sequence number retransmitted (raw): retransmissions of one segment form one chain.
     public var seq: UInt32?
+    /// Set when `copyOf` is a frame of another capture file (two capture points saw the same packet).
+    public var copyIn: String?
 
     public init(frame: Int, time: Timestamp, flow: String, kind: String, copyOf: Int?, isSYN: Bool, rto: Double?, capturePath: String, seq: UInt32? = nil) {
         self.frame = frame; self.time = time; self.flow = flow; self.kind = kind

@@ -320,7 +320,38 @@ public struct Ingestor {
                 }
             }
         }
+        Self.dedupeAcrossCaptures(&result)
         return result
+    }
+
+    /// Two capture points (an `-i any` file and a veth file, a capture split in two that
+    /// overlaps) see the same packets: a real retransmission of the same flow and sequence number
+    /// within 50 ms in another file is that packet again, counted once.
+    static func dedupeAcrossCaptures(_ r: inout AnalysisResult) {
+        guard Set(r.retransmissions.map(\.capturePath)).count > 1 else { return }
+        struct Key: Hashable { var flow: String; var seq: UInt32 }
+        func key(_ e: RetransmissionEvent) -> Key? {
+            guard let s = e.seq else { return nil }
+            // one direction's flow text, whichever way round it was written
+            let parts = e.flow.components(separatedBy: " -> ")
+            return Key(flow: parts.count == 2 ? parts.sorted().joined(separator: "|") + (parts[0] < parts[1] ? ">" : "<") : e.flow, seq: s)
+        }
+        var kept: [Key: [(Timestamp, String, Int)]] = [:]
+        let order = r.retransmissions.indices.sorted { (r.retransmissions[$0].time, r.retransmissions[$0].capturePath) < (r.retransmissions[$1].time, r.retransmissions[$1].capturePath) }
+        for i in order where r.retransmissions[i].copyOf == nil {
+            let e = r.retransmissions[i]
+            guard let k = key(e) else { continue }
+            if let twin = kept[k]?.first(where: { $0.1 != e.capturePath && abs(e.time - $0.0) <= 0.05 }) {
+                r.retransmissions[i].copyOf = twin.2
+                r.retransmissions[i].copyIn = twin.1
+                r.crossCaptureCopies += 1
+            } else {
+                kept[k, default: []].append((e.time, e.capturePath, e.frame))
+            }
+        }
+        if r.crossCaptureCopies > 0 {
+            r.clockNotes.append("\(r.crossCaptureCopies) real retransmission(s) are in two capture files (the same packet at two capture points): counted once")
+        }
     }
 
     struct AnchorKey: Hashable { var micros: Int64; var message: String }

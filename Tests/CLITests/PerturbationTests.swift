@@ -118,4 +118,16 @@ struct PerturbationTests {
         #expect(v["id"] as? String == "oom-kill-stall", "\(v)")
         #expect(v["status"] as? String == "conclusive")
     }
+
+    @Test("two capture points holding the same traffic: real retransmissions counted once")
+    func twoCapturePoints() throws {
+        let d = try copySeed()
+        defer { try? FileManager.default.removeItem(at: d) }
+        try FileManager.default.copyItem(at: d.appendingPathComponent("captures/any.pcap"), to: d.appendingPathComponent("captures/veth.pcap"))
+        let r = try CLI.run(["analyze", d.path, "--format", "json"])
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let bursts = try #require(j["bursts"] as? [[String: Any]])
+        #expect(bursts.reduce(0) { $0 + ($1["retransmissions"] as? Int ?? 0) } == 26)   // TRUTH.json: 26 real retransmissions
+        #expect((j["verdict"] as? [String: Any])?["id"] as? String == "oom-kill-stall")
+    }
 }

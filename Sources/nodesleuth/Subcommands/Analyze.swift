@@ -47,6 +47,9 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "A file of the client's own timeout times (one ISO 8601 time or epoch per line): symptoms too.")
     var symptomTimes: String?
 
+    @Option(name: .long, help: "Each --symptom-times entry stands for the SECONDS before it (the client's timeout: it logs the failure that long after the stall began).")
+    var symptomWindow: Double = 1.0
+
     @Option(name: .long, help: "A symptom may start up to SECONDS before a cause's window and still count.")
     var lead: Double = 0.5
 
@@ -73,6 +76,7 @@ struct Analyze: ParsableCommand {
         }
         guard burstGap > 0 else { throw ValidationError("--burst-gap must be positive") }
         guard lead >= 0, lag >= 0 else { throw ValidationError("--lead and --lag must not be negative") }
+        guard symptomWindow >= 0, symptomWindow <= 3600 else { throw ValidationError("--symptom-window must be between 0 and 3600 seconds") }
         guard abs(pcapOffset) < 86400 * 365 else { throw ValidationError("--pcap-offset is out of range") }
         if let b = bootTime, LogText.parseTimestamp(Substring(b)) == nil { throw ValidationError("--boot-time \(b): give an ISO 8601 time with a zone or epoch seconds") }
         if let z = tz, TimeZone(identifier: z) == nil { throw ValidationError("--tz \(z): not a time zone name (e.g. Asia/Shanghai, Europe/Paris, UTC)") }
@@ -124,6 +128,7 @@ struct Analyze: ParsableCommand {
         opts.pcapOffset = pcapOffset
         opts.lead = lead
         opts.lag = lag
+        opts.symptomWindow = symptomWindow
         opts.since = since.flatMap(TimeBoundParser.parse)
         opts.until = until.flatMap(TimeBoundParser.parse)
         if let symptomTimes {
