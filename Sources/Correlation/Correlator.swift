@@ -166,118 +166,10 @@ public enum Correlator {
 
     // MARK: - causes
 
+    /// Every timed cause, each defined in its own file under Hypotheses/.
     static func causes(_ r: AnalysisResult) -> [Cause] {
-        var out: [Cause] = []
-        out.append(oomCause(r))
-        func counter(_ name: String) -> CounterFact? { r.counters.first { $0.name == name } }
-        func events(_ kinds: [NodeEvent.Kind]) -> [NodeEvent] { r.nodeEvents.filter { kinds.contains($0.kind) } }
-
-        func eventCause(_ id: Hypothesis.ID, _ title: String, _ noun: String, _ list: [NodeEvent], next: String, headline: String) -> Cause {
-            var c = Cause(id: id, title: title, noun: noun, nextStep: next, headline: headline)
-            for e in list {
-                let ev = Evidence("\(e.kind.rawValue)\(e.subject.map { " (\($0))" } ?? ""): \(e.message.prefix(120))" + (e.time.map { " at \($0.iso8601)" } ?? ""), source: e.provenance.description)
-                guard let w = e.window else { c.unplaced.append(ev); continue }
-                // Rate-limited repeats of one condition (conntrack drops every second…) form one episode.
-                if let last = c.windows.last, w.start - last.end <= 5 {
-                    c.windows[c.windows.count - 1].end = max(last.end, w.end)
-                    continue
-                }
-                c.windows.append(.init(start: w.start, end: w.end, weight: 1, evidence: ev))
-            }
-            return c
-        }
-
-        let lock = events([.softLockup, .hungTask, .rcuStall])
-        out.append(eventCause(.softlockupOrHungTask, "Soft lockups, hung tasks or RCU stalls stall the node", "lockup or stall", lock,
-                              next: "Find what held the CPU (the stack under each soft-lockup line); check for heavy I/O or a stuck driver.",
-                              headline: "\(lock.count) soft lockup / hung task / RCU stall message\(lock.count == 1 ? "" : "s") in the kernel log"))
-
-        var conn = eventCause(.conntrackFull, "The conntrack table is full and the kernel drops packets", "conntrack drop", events([.conntrackFull]),
-                              next: "Raise net.netfilter.nf_conntrack_max (and the hash size) or find what opens so many connections.",
-                              headline: "the kernel printed 'nf_conntrack: table full, dropping packet' \(events([.conntrackFull]).count) time(s)")
-        if let n = counter("nf_conntrack_count"), let m = counter("nf_conntrack_max"), m.value > 0 {
-            let e = Evidence("conntrack table at collection: \(Int(n.value)) of \(Int(m.value)) entries (\(Int(n.value / m.value * 100)) %)", source: n.source.description)
-            if n.value / m.value >= 0.9 { conn.support.append(e) } else { conn.against.append(e) }
-        }
-        out.append(conn)
-
-        var nic = Cause(id: .nicLinkOrDriver, title: "The NIC lost its link or its driver timed out", noun: "link or driver event",
-                        nextStep: "Check the NIC, cable and switch port (ethtool -S, the switch's logs); update the driver or firmware if it times out.",
-                        headline: "")
-        let downs = events([.linkDown]), ups = events([.linkUp]), dogs = events([.netdevWatchdog])
-        for d in downs {
-            let up = ups.first { ($0.subject == d.subject) && ($0.time ?? Timestamp(nanos: .min)) >= (d.time ?? Timestamp(nanos: .max)) }
-            let ev = Evidence("\(d.subject ?? "a NIC") link down" + (up?.time.map { ", up again at \($0.iso8601)" } ?? ", no 'Link is Up' after it"), source: d.provenance.description)
-            if let t = d.time { nic.windows.append(.init(start: t, end: up?.time ?? t, weight: 1, evidence: ev)) } else { nic.unplaced.append(ev) }
-        }
-        for d in dogs {
-            let ev = Evidence("transmit timeout: \(d.message.prefix(100))", source: d.provenance.description)
-            if let t = d.time { nic.windows.append(.init(start: t - 5, end: t, weight: 1, evidence: ev)) } else { nic.unplaced.append(ev) }
-        }
-        nic.headline = "\(downs.count) link-down and \(dogs.count) transmit-timeout message(s)"
-        for c in r.counters where c.name.hasPrefix("ethtool_drops_") && c.value > 0 {
-            nic.support.append(Evidence("ethtool -S \(c.name.dropFirst("ethtool_drops_".count)): \(Int(c.value)) drop/miss/error counts since boot", source: c.source.description))
-        }
-        if let d = counter("softnet_dropped"), d.value > 0 {
-            nic.support.append(Evidence("softnet_stat: \(Int(d.value)) packets dropped by the kernel's backlog since boot", source: d.source.description))
-        }
-        out.append(nic)
-
-        var mem = eventCause(.memoryPressure, "The node is short of memory (allocation failures, TCP memory limits)", "memory-pressure event",
-                             events([.pageAllocationFailure, .tcpOutOfMemory]),
-                             next: "Add memory or lower the pods' requests on this node; check net.ipv4.tcp_mem if 'TCP: out of memory' appears.",
-                             headline: "\(events([.pageAllocationFailure, .tcpOutOfMemory]).count) page-allocation-failure / TCP out-of-memory message(s)")
-        if let p = counter("TcpExtTCPMemoryPressures"), p.value > 0 {
-            mem.support.append(Evidence("TCPMemoryPressures = \(Int(p.value)) since boot", source: p.source.description))
-        }
-        let globalKills = r.oomKills.filter { $0.scope == .global }
-        if !globalKills.isEmpty { mem.support.append(Evidence("\(globalKills.count) global (node-wide) OOM kill(s) (see oom-kill-stall)", source: globalKills[0].source.description)) }
-        out.append(mem)
-
-        var listen = eventCause(.listenOverflow, "A listening socket overflows (accept queue full, SYN flood protection)", "SYN-flood message",
-                                events([.synFlood]),
-                                next: "Raise the listen backlog (somaxconn, the server's backlog) or add server capacity; check for a SYN flood.",
-                                headline: "\(events([.synFlood]).count) 'possible SYN flooding' message(s)")
-        for name in ["TcpExtListenOverflows", "TcpExtListenDrops"] {
-            if let c = counter(name), c.value > 0 { listen.support.append(Evidence("\(name) = \(Int(c.value)) since boot", source: c.source.description)) }
-        }
-        let synRetrans = r.retransmissions.filter { $0.copyOf == nil && $0.isSYN }
-        if !synRetrans.isEmpty {
-            listen.support.append(Evidence("\(synRetrans.count) SYN retransmission(s) in the capture (connect stalls)", source: synRetrans[0].provenance.description))
-        }
-        out.append(listen)
-        return out
+        [oomCause(r), lockupCause(r), conntrackCause(r), nicCause(r), memoryCause(r), listenCause(r)]
     }
-
-    static func oomCause(_ r: AnalysisResult) -> Cause {
-        let kills = r.oomKills
-        let durations = kills.compactMap { $0.killDuration?.seconds }
-        let durationText = durations.isEmpty ? "" : "; each kill took \(fmt(durations.min()!))–\(fmt(durations.max()!)) s"
-        var c = Cause(id: .oomKillStall, title: "Kernel OOM kills stall the node and line up with the symptoms", noun: "OOM kill",
-                      nextStep: "", headline: kills.isEmpty ? "No kernel OOM kill in the logs read"
-                        : "\(victimPhrase(kills)) was OOM-killed \(kills.count) time\(kills.count == 1 ? "" : "s")\(durationText)")
-        for k in kills {
-            guard let w = k.window else {
-                c.unplaced.append(Evidence("kill of pid \(k.victimPid.map(String.init) ?? "?") could not be placed on UTC", source: k.source.description))
-                continue
-            }
-            // A long kill of a process with many threads weighs more: duration (s) × (1 + log10 threads).
-            let d = max(k.killDuration?.seconds ?? 0.001, 0.001)
-            let threads = Double(max(k.victimThreads ?? 1, 1))
-            var lg = 0.0, t = threads
-            while t >= 10 { lg += 1; t /= 10 }
-            // Widened by how far the kernel clock may be off (a dmesg placed from `uptime`: ± 60 s).
-            let u = k.timeUncertainty ?? 0
-            c.windows.append(.init(start: w.start - u, end: w.end + u, weight: d * (1 + lg),
-                                   evidence: killEvidence(k, note: u >= 1 ? "its time is known to ± \(fmt(u)) s (\(k.timeSource ?? "clock source"))" : nil)))
-        }
-        if let k = kills.first {
-            let who = (k.containerName ?? k.victimComm ?? "the victim") + (k.podName.map { " in pod \($0)" } ?? "")
-            c.nextStep = "Raise the memory limit of \(who), or fix its memory use, so the kernel stops OOM-killing it; on older kernels the kill of a process with hundreds of threads can stall the node for seconds."
-        }
-        return c
-    }
-
     /// Scores one cause against the symptom starts.
     static func score(_ c: Cause, symptoms: [SymptomPoint], span: (Timestamp, Timestamp)?, r: AnalysisResult, options: CorrelationOptions) -> (Hypothesis, Set<Timestamp>, Double) {
         var h = Hypothesis(id: c.id, title: c.title, score: 0, scoreExplanation: "", summary: "", nextStep: nil)
@@ -345,89 +237,6 @@ public enum Correlator {
 
     // MARK: - capture-side hypotheses
 
-    static func captureDuplicates(_ r: AnalysisResult, hasCapture: Bool, ws: Int, real: Int, copies: Int) -> Hypothesis {
-        let copyRetrans = r.retransmissions.filter { $0.copyOf != nil }.count
-        var h = Hypothesis(id: .captureDuplicates, title: "Retransmissions in the capture are copies of one packet seen on several interfaces",
-                           score: 0, scoreExplanation: "", summary: "")
-        if !hasCapture {
-            h.summary = "No capture was given."
-            h.scoreExplanation = "0: nothing to assess"
-        } else if copyRetrans == 0 {
-            h.summary = copies == 0 ? "The capture has no multi-interface copies." : "The capture has \(copies) copies, but none of them looks like a retransmission."
-            h.scoreExplanation = "0: no retransmission is a copy"
-            h.counterEvidence.append(Evidence("\(copies) copies in \(r.captures.count) capture(s); \(ws) retransmissions as Wireshark shows them"))
-        } else {
-            let share = Double(copyRetrans) / Double(max(ws, 1))
-            let factor = real == 0 ? 1.0 : 0.5
-            h.score = min(1, share * factor)
-            h.scoreExplanation = "share of Wireshark's retransmissions that are copies (\(copyRetrans)/\(ws) = \(fmt(share)))"
-                + (real == 0 ? "" : " × 0.5 because \(real) real retransmissions remain and need another cause")
-            h.summary = "Wireshark would show \(ws) retransmissions; \(copyRetrans) of them are copies of the same packet on another interface (`tcpdump -i any`), \(real) are real."
-            for c in r.captures where c.duplicateCopies > 0 {
-                let ifs = c.copyInterfaces.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
-                h.evidence.append(Evidence("\(c.duplicateCopies) of \(c.frames) frames are copies, seen on \(ifs); \(c.retransmissionsWireshark) retransmissions as Wireshark counts them, \(c.retransmissionsReal) real", source: c.path))
-                for (rw, n) in c.addressRewrites.sorted(by: { $0.value > $1.value }).prefix(2) {
-                    h.evidence.append(Evidence("address rewrite between copies (\(n)×): \(rw)", source: c.path))
-                }
-            }
-            if let e = r.retransmissions.first(where: { $0.copyOf != nil }) {
-                h.evidence.append(Evidence("e.g. frame \(e.frame) is flagged [TCP Retransmission] by Wireshark but is a copy of frame \(e.copyOf!)", source: e.provenance.description))
-            }
-            if real > 0 { h.counterEvidence.append(Evidence("\(real) retransmissions remain after removing the copies")) }
-            h.nextStep = "Capture on the pod's own interface (its veth, or `nsenter -n -t <pid> tcpdump -i eth0`) instead of `-i any`, or let nodesleuth remove the copies."
-        }
-        return h
-    }
-
-    static func networkLoss(_ r: AnalysisResult, explainedBy: [Timestamp: Double], hasCapture: Bool, options: CorrelationOptions) -> Hypothesis {
-        var h = Hypothesis(id: .networkLoss, title: "Packet loss in the network that no node event explains", score: 0, scoreExplanation: "", summary: "")
-        guard !r.bursts.isEmpty else {
-            h.summary = hasCapture ? "No real retransmission bursts." : "No capture was given."
-            h.scoreExplanation = "0: no bursts"
-            return h
-        }
-        // A burst no kernel log covers is unknown, not network loss: nothing says the node was quiet then.
-        let covered = r.bursts.filter { VerdictRule.covered($0.start, r) }
-        let uncovered = r.bursts.count - covered.count
-        let unexplained = covered.filter { (explainedBy[$0.start] ?? 0) < 0.5 }
-        let weight = covered.reduce(0.0) { $0 + (1 - (explainedBy[$1.start] ?? 0)) }
-        h.score = weight / Double(r.bursts.count)
-        h.scoreExplanation = "share of retransmission bursts that a kernel log covers and no node event explains, each burst counted 1 − (1 − p) of the best cause whose window holds it (\(fmt(weight))/\(r.bursts.count))"
-        h.summary = "\(unexplained.count) of \(r.bursts.count) retransmission bursts (\(unexplained.reduce(0) { $0 + $1.count }) real retransmissions) have no node event to explain them."
-        if uncovered > 0 {
-            h.summary += " \(uncovered) burst(s) lie where no kernel log was read: unknown, not counted."
-            h.counterEvidence.append(Evidence("\(uncovered) of \(r.bursts.count) bursts are outside every kernel log's time span (or no kernel log was read)"))
-        }
-        for b in unexplained.prefix(5) {
-            h.evidence.append(Evidence("\(b.count) retransmission(s) \(b.start.iso8601) – \(b.end.clockString), no convincing node event within \(fmt(options.lead)) s before to \(fmt(options.lag)) s after", source: b.firstFrame.description))
-        }
-        let explainedCount = r.bursts.count - unexplained.count
-        if explainedCount > 0 { h.counterEvidence.append(Evidence("\(explainedCount) burst(s) line up with node events")) }
-        if let rs = r.counters.first(where: { $0.name == "TcpRetransSegs" }), rs.value > 0 {
-            h.evidence.append(Evidence("the node's TCP stack retransmitted \(Int(rs.value)) segments since boot (RetransSegs)", source: rs.source.description))
-        }
-        h.nextStep = "Capture on both ends (client and server node) to see where packets are lost; check NIC and switch counters."
-        return h
-    }
-
-    static func noRetransmissions(_ r: AnalysisResult, hasCapture: Bool, ws: Int, real: Int) -> Hypothesis {
-        var h = Hypothesis(id: .noRetransmissions, title: "The capture has no real retransmission", score: 0, scoreExplanation: "", summary: "")
-        if !hasCapture {
-            h.summary = "No capture was given."
-            h.scoreExplanation = "0: nothing to assess"
-        } else if real == 0 {
-            h.score = 1
-            h.scoreExplanation = "1: zero real retransmissions in \(r.captures.reduce(0) { $0 + $1.tcpSegments }) TCP segments"
-            h.summary = ws > 0 ? "No real retransmission: all \(ws) that Wireshark would show are capture copies." : "No retransmission at all in the capture."
-            h.nextStep = "Look elsewhere for the timeouts: the application, DNS, or a capture taken at the wrong time or place."
-        } else {
-            h.summary = "\(real) real retransmissions in the capture."
-            h.scoreExplanation = "0: real retransmissions exist"
-            h.counterEvidence.append(Evidence("\(real) real retransmissions"))
-        }
-        return h
-    }
-
     // MARK: - clock alignment
 
     /// Looks for the capture offset (−60…60 s, 0.1 s steps) that lines the retransmission bursts up
@@ -458,30 +267,6 @@ public enum Correlator {
         }
     }
 
-    // MARK: - text helpers
-
-    static func victimPhrase(_ kills: [OOMKill]) -> String {
-        var names: [String] = []
-        for k in kills {
-            var s = k.containerName ?? k.victimComm ?? "a process"
-            var details: [String] = []
-            if k.containerName != nil, let c = k.victimComm { details.append(c) }
-            if let pod = k.podName { details.append("pod \(pod)") } else if let uid = k.podUID { details.append("pod \(uid.prefix(8))…") }
-            if let t = k.victimThreads { details.append("\(t) threads") }
-            if !details.isEmpty { s += " (" + details.joined(separator: ", ") + ")" }
-            if !names.contains(s) { names.append(s) }
-        }
-        return names.count <= 2 ? names.joined(separator: " and ") : names.prefix(2).joined(separator: ", ") + " and \(names.count - 2) more"
-    }
-
-    static func killEvidence(_ k: OOMKill, note: String?) -> Evidence {
-        var s = (k.containerName.map { "\($0) (\(k.victimComm ?? "?") pid " } ?? "\(k.victimComm ?? "?") (pid ") + "\(k.victimPid.map(String.init) ?? "?")) OOM-killed (\(k.scope.rawValue))"
-        if let t = k.tInvoked ?? k.tKilled { s += " at \(t.iso8601)" }
-        if let d = k.killDuration { s += ", kill took \(fmt(d.seconds)) s (invoked → \(d.end))" }
-        if let t = k.victimThreads { s += ", \(t) threads" }
-        if let note { s += "; " + note }
-        return Evidence(s, source: (k.invokedAt ?? k.source).description)
-    }
 }
 
 func article(_ noun: String) -> String { noun.first.map { "aeiouAEIOU".contains($0) } == true ? "an" : "a" }

@@ -1,0 +1,35 @@
+import ForensicModel
+
+/// `network-loss`: bursts that a kernel log covers and no node event explains.
+extension Correlator {
+    static func networkLoss(_ r: AnalysisResult, explainedBy: [Timestamp: Double], hasCapture: Bool, options: CorrelationOptions) -> Hypothesis {
+        var h = Hypothesis(id: .networkLoss, title: "Packet loss in the network that no node event explains", score: 0, scoreExplanation: "", summary: "")
+        guard !r.bursts.isEmpty else {
+            h.summary = hasCapture ? "No real retransmission bursts." : "No capture was given."
+            h.scoreExplanation = "0: no bursts"
+            return h
+        }
+        // A burst no kernel log covers is unknown, not network loss: nothing says the node was quiet then.
+        let covered = r.bursts.filter { VerdictRule.covered($0.start, r) }
+        let uncovered = r.bursts.count - covered.count
+        let unexplained = covered.filter { (explainedBy[$0.start] ?? 0) < 0.5 }
+        let weight = covered.reduce(0.0) { $0 + (1 - (explainedBy[$1.start] ?? 0)) }
+        h.score = weight / Double(r.bursts.count)
+        h.scoreExplanation = "share of retransmission bursts that a kernel log covers and no node event explains, each burst counted 1 − (1 − p) of the best cause whose window holds it (\(fmt(weight))/\(r.bursts.count))"
+        h.summary = "\(unexplained.count) of \(r.bursts.count) retransmission bursts (\(unexplained.reduce(0) { $0 + $1.count }) real retransmissions) have no node event to explain them."
+        if uncovered > 0 {
+            h.summary += " \(uncovered) burst(s) lie where no kernel log was read: unknown, not counted."
+            h.counterEvidence.append(Evidence("\(uncovered) of \(r.bursts.count) bursts are outside every kernel log's time span (or no kernel log was read)"))
+        }
+        for b in unexplained.prefix(5) {
+            h.evidence.append(Evidence("\(b.count) retransmission(s) \(b.start.iso8601) – \(b.end.clockString), no convincing node event within \(fmt(options.lead)) s before to \(fmt(options.lag)) s after", source: b.firstFrame.description))
+        }
+        let explainedCount = r.bursts.count - unexplained.count
+        if explainedCount > 0 { h.counterEvidence.append(Evidence("\(explainedCount) burst(s) line up with node events")) }
+        if let rs = r.counters.first(where: { $0.name == "TcpRetransSegs" }), rs.value > 0 {
+            h.evidence.append(Evidence("the node's TCP stack retransmitted \(Int(rs.value)) segments since boot (RetransSegs)", source: rs.source.description))
+        }
+        h.nextStep = "Capture on both ends (client and server node) to see where packets are lost; check NIC and switch counters."
+        return h
+    }
+}
