@@ -47,8 +47,10 @@ enum VerdictRule {
             if unplacedKills + unplacedEvents > 0 && (top.id == .networkLoss || top.id == .captureDuplicates || timing.contains(top.id)) {
                 reasons.append("\(unplacedKills) OOM kill(s) and \(unplacedEvents) kernel event(s) could not be placed on UTC (no journal, boot time or zone to place the kernel clock): they cannot be lined up with the capture")
             }
-            if let u = r.oomKills.compactMap(\.timeUncertainty).max(), u > ClockTolerance.maximum {
-                reasons.append("the kernel clock is known only to ±\(Int(u.rounded())) s (\(r.oomKills.first { $0.timeUncertainty == u }?.timeSource ?? "coarse source")): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
+            let u = max(r.oomKills.compactMap(\.timeUncertainty).max() ?? 0, r.nodeEvents.compactMap(\.uncertainty).max() ?? 0)
+            if u > ClockTolerance.maximum {
+                let src = r.oomKills.first { $0.timeUncertainty == u }?.timeSource ?? "its clock source"
+                reasons.append("the kernel clock is known only to ±\(Int(u.rounded())) s (\(src)): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
             }
         }
         if let off = r.suggestedPcapOffset, needsNode {

@@ -25,6 +25,8 @@ public struct NodeEvent: Sendable {
     /// Interface, CPU or task named by the line, when there is one.
     public var subject: String?
     public var provenance: Provenance
+    /// How far (± s) `time` may be off, from the clock source that placed it.
+    public var uncertainty: Double?
 
     public init(kind: Kind, message: String, time: Timestamp?, kernelMicros: Int64?, lastedBefore: Double, subject: String?, provenance: Provenance) {
         self.kind = kind; self.message = message; self.time = time; self.kernelMicros = kernelMicros

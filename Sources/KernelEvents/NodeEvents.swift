@@ -10,7 +10,9 @@ public enum NodeEventExtractor {
     public static func classify(_ line: KernelLine) -> NodeEvent? {
         let m = Substring(line.message)
         func make(_ kind: NodeEvent.Kind, lasted: Double = 0, subject: String? = nil) -> NodeEvent {
-            NodeEvent(kind: kind, message: line.message, time: line.utc, kernelMicros: line.kernelMicros, lastedBefore: lasted, subject: subject, provenance: line.provenance)
+            var e = NodeEvent(kind: kind, message: line.message, time: line.utc, kernelMicros: line.kernelMicros, lastedBefore: lasted, subject: subject, provenance: line.provenance)
+            e.uncertainty = line.utc == nil ? nil : line.uncertainty
+            return e
         }
         // watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [java:4242]
         if let r = m.find("soft lockup - CPU#") {

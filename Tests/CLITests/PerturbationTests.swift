@@ -131,4 +131,23 @@ struct PerturbationTests {
         #expect(bursts.reduce(0) { $0 + ($1["retransmissions"] as? Int ?? 0) } == 26)   // TRUTH.json: 26 real retransmissions
         #expect((j["verdict"] as? [String: Any])?["id"] as? String == "oom-kill-stall")
     }
+
+    @Test("a soft lockup placed only by uptime (± 30 s) is not blamed confidently; with dmesg -T it is placed to a second")
+    func coarseLockup() throws {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ns-lockup-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.copyItem(at: CLI.repo.appendingPathComponent("testdata/bundles/soft-lockup"), to: d)
+        defer { try? FileManager.default.removeItem(at: d) }
+        for f in ["TRUTH.json", "FIXTURE.json"] { try? FileManager.default.removeItem(at: d.appendingPathComponent(f)) }
+        let sos = try #require(try FileManager.default.contentsOfDirectory(atPath: d.path).first { $0.hasPrefix("sosreport") })
+        try FileManager.default.removeItem(at: d.appendingPathComponent("\(sos)/proc/stat"))
+        try? FileManager.default.removeItem(at: d.appendingPathComponent("\(sos)/sos_reports"))
+        // (with dmesg -T beside the raw dmesg the boot is still pinned to a second: conclusive is right)
+        let pinned = try CLI.run(["analyze", d.path, "--format", "json"])
+        #expect(((try JSONSerialization.jsonObject(with: Data(pinned.stdout.utf8)) as? [String: Any])?["verdict"] as? [String: Any])?["status"] as? String == "conclusive")
+        try FileManager.default.removeItem(at: d.appendingPathComponent("\(sos)/sos_commands/kernel/dmesg_-T"))
+        let r = try CLI.run(["analyze", d.path, "--format", "json"])
+        let v = try #require((try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])?["verdict"] as? [String: Any])
+        #expect(v["status"] as? String == "inconclusive", "\(v)")
+        #expect((v["reasons"] as? [String])?.contains { $0.contains("kernel clock is known only to") } == true, "\(v)")
+    }
 }

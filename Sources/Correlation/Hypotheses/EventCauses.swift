@@ -10,7 +10,9 @@ extension Correlator {
         var c = Cause(id: id, title: title, noun: noun, nextStep: next, headline: headline)
         for e in list {
             let ev = Evidence("\(e.kind.rawValue)\(e.subject.map { " (\($0))" } ?? ""): \(e.message.prefix(120))" + (e.time.map { " at \($0.iso8601)" } ?? ""), source: e.provenance.description)
-            guard let w = e.window else { c.unplaced.append(ev); continue }
+            guard let w0 = e.window else { c.unplaced.append(ev); continue }
+            let u = e.uncertainty ?? 0   // widened by how far its clock may be off
+            let w = (start: w0.start - u, end: w0.end + u)
             // Rate-limited repeats of one condition (conntrack drops every second…) form one episode.
             if let last = c.windows.last, w.start - last.end <= 5 {
                 c.windows[c.windows.count - 1].end = max(last.end, w.end)
