@@ -42,7 +42,7 @@ let package = Package(
 
         .testTarget(name: "KernelEventsTests", dependencies: ["KernelEvents", "ForensicModel"]),
         .testTarget(name: "NetworkEventsTests", dependencies: ["NetworkEvents", "ForensicModel", "Ingest", "PcapFile"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "ForensicModel", "SystemdJournal", "KernelEvents", "Reporting", "NetworkEvents"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "ForensicModel", "SystemdJournal", "KernelEvents", "Reporting", "NetworkEvents", "BundleArchive"]),
         .testTarget(name: "CorrelationTests", dependencies: ["Correlation", "ForensicModel"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "ForensicModel"]),
         .testTarget(name: "CLITests", dependencies: ["nodesleuth"]),

@@ -23,6 +23,28 @@ public final class BundleArchive {
         public var refused: [(path: String, reason: String)]
         /// Where reading stopped early, if it did.
         public var error: String?
+        /// Members written only in part (a full disk, the size cap), with the reason.
+        public var truncated: [(path: String, reason: String)] = []
+    }
+
+    /// Caps on what one archive may write (a 3 MB .tar.xz can hold 20 GB).
+    public struct Limits: Sendable {
+        public var maxBytes: Int64 = 8 << 30
+        public var maxMembers = 200_000
+        public init() {}
+    }
+
+    /// Opens (creating them) the folders `comps` under `rootFD`, never following a link.
+    static func openParents(_ comps: ArraySlice<String>, rootFD: Int32) -> Int32? {
+        var fd = rootFD
+        for c in comps {
+            mkdirat(fd, c, 0o700)
+            let next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if fd != rootFD { close(fd) }
+            guard next >= 0 else { return nil }
+            fd = next
+        }
+        return fd
     }
 
     public static func isArchive(path: String) -> Bool {
@@ -45,8 +67,8 @@ public final class BundleArchive {
 
     /// Extracts the selected members into a new directory under `tmp`.
     /// `select` gets the member path (as stored) and decides.
-    public static func extract(path: String, into tmp: String, select: (String) -> Bool) throws(ArchiveError) -> Result {
-        var template = Array((tmp + "/nodesleuth-bundle.XXXXXX").utf8CString)
+    public static func extract(path: String, into tmp: String, limits: Limits = Limits(), select: (String) -> Bool) throws(ArchiveError) -> Result {
+        var template = Array((tmp + "/nodesleuth-bundle.\(getpid()).XXXXXX").utf8CString)
         guard let dirPtr = mkdtemp(&template) else { throw ArchiveError(message: "cannot create a temporary directory under \(tmp)") }
         let root = String(cString: dirPtr)
         guard let a = archive_read_new() else { throw ArchiveError(message: "libarchive: out of memory") }
@@ -60,7 +82,9 @@ public final class BundleArchive {
         }
         var result = Result(directory: root, extracted: 0, bytes: 0, refused: [], error: nil)
         var entry: OpaquePointer?
-        var buf = [UInt8](repeating: 0, count: 1 << 16)
+        let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard rootFD >= 0 else { throw ArchiveError(message: "cannot open the extraction directory \(root)") }
+        defer { close(rootFD) }
         while true {
             let r = archive_read_next_header(a, &entry)
             if r == ARCHIVE_EOF { break }
@@ -80,10 +104,22 @@ public final class BundleArchive {
                 continue
             }
             let type = archive_entry_filetype(entry)
-            let dest = root + "/" + rel
-            makeParents(of: dest, under: root)
+            if result.extracted >= limits.maxMembers {
+                result.error = "stopped at \(limits.maxMembers) members (--max-extract-members); the rest of the archive was not read"
+                break
+            }
+            // Every folder on the way is created and opened under the extraction root with
+            // O_NOFOLLOW: a member can never be written through a symbolic link, whatever earlier
+            // members made of the tree.
+            let comps = rel.split(separator: "/").map(String.init)
+            guard let dirfd = openParents(comps.dropLast(), rootFD: rootFD) else {
+                result.refused.append((name, "path goes through a symbolic link or a file"))
+                continue
+            }
+            defer { if dirfd != rootFD { close(dirfd) } }
+            let last = comps.last!
             if type == S_IFDIR {
-                mkdir(dest, 0o700)
+                mkdirat(dirfd, last, 0o700)
             } else if type == S_IFLNK {
                 let target = archive_entry_symlink(entry).map { String(cString: $0) } ?? ""
                 // Only links that stay inside the bundle (resolved from the link's own folder).
@@ -92,21 +128,38 @@ public final class BundleArchive {
                     result.refused.append((name, "symbolic link to \(target) points outside the bundle"))
                     continue
                 }
-                symlink(target, dest)
+                symlinkat(target, dirfd, last)
                 result.extracted += 1
             } else if type == S_IFREG {
-                let fd = open(dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+                let fd = openat(dirfd, last, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
                 guard fd >= 0 else { result.refused.append((name, "cannot create: \(String(cString: strerror(errno)))")); continue }
+                // Data blocks at their offsets: a sparse member keeps its holes (and its size).
+                var block: UnsafeRawPointer?
+                var size = 0
+                var offset: Int64 = 0
+                var failed: String?
                 while true {
-                    let n = archive_read_data(a, &buf, buf.count)
-                    if n <= 0 {
-                        if n < 0 { result.error = "\(name): " + String(cString: archive_error_string(a)) }
+                    let r = archive_read_data_block(a, &block, &size, &offset)
+                    if r == ARCHIVE_EOF { break }
+                    if r < ARCHIVE_WARN { result.error = "\(name): " + String(cString: archive_error_string(a)); break }
+                    if result.bytes + Int64(size) > limits.maxBytes {
+                        failed = "cut at the \(limits.maxBytes >> 20) MiB extraction cap (--max-extract-mb)"
+                        result.error = "stopped at \(limits.maxBytes >> 20) MiB extracted (--max-extract-mb); the rest of the archive was not read"
                         break
                     }
-                    _ = buf.withUnsafeBytes { write(fd, $0.baseAddress, n) }
-                    result.bytes += Int64(n)
+                    var done = 0
+                    while done < size {
+                        let n = pwrite(fd, block! + done, size - done, off_t(offset) + off_t(done))
+                        if n < 0 { if errno == EINTR { continue }; failed = "write failed: \(String(cString: strerror(errno)))"; break }
+                        done += n
+                    }
+                    if failed != nil { break }
+                    result.bytes += Int64(size)
                 }
+                let declared = archive_entry_size_is_set(entry) != 0 ? archive_entry_size(entry) : -1
+                if failed == nil, declared > 0 { ftruncate(fd, off_t(declared)) }   // trailing hole of a sparse file
                 close(fd)
+                if let failed { result.truncated.append((name, failed)) }
                 result.extracted += 1
                 if result.error != nil { break }
             }
@@ -129,13 +182,19 @@ public final class BundleArchive {
         return parts.isEmpty ? nil : parts.joined(separator: "/")
     }
 
-    static func makeParents(of path: String, under root: String) {
-        var cur = root
-        let rel = path.dropFirst(root.count + 1).split(separator: "/").dropLast()
-        for p in rel {
-            cur += "/" + p
-            mkdir(cur, 0o700)
+    /// Removes extraction directories left by runs that died (their pid is gone).
+    public static func clearStale(in tmp: String) {
+        guard let d = opendir(tmp) else { return }
+        var stale: [String] = []
+        while let e = readdir(d) {
+            let n = withUnsafePointer(to: e.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            guard n.hasPrefix("nodesleuth-bundle.") else { continue }
+            let parts = n.split(separator: ".")
+            guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { stale.append(tmp + "/" + n) }
         }
+        closedir(d)
+        for s in stale { cleanup(s) }
     }
 
     /// Removes a directory tree made by `extract`.

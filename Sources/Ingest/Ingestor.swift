@@ -22,6 +22,8 @@ public struct IngestRequest: Sendable {
     public var bootTime: Timestamp?
     /// `--tz`: the node's zone, when the bundle does not say or says wrong.
     public var zone: TimeZone?
+    /// Caps on what a tarball may extract.
+    public var extractLimits = BundleArchive.Limits()
     /// Files of an incident folder that are not inputs, and why (reported, not read).
     public var notInputs: [String: String] = [:]
     public init(path: String?, pcaps: [String] = [], journals: [String] = [], dmesgs: [String] = [], keepCopies: Bool = false) {
@@ -112,7 +114,10 @@ public struct Ingestor {
         do {
             var tmp = NSTemporaryDirectory()
             while tmp.count > 1 && tmp.hasSuffix("/") { tmp.removeLast() }
-            extracted = try BundleArchive.extract(path: path, into: tmp.isEmpty ? "/tmp" : tmp, select: Self.wanted)
+            let dir = tmp.isEmpty ? "/tmp" : tmp
+            BundleArchive.clearStale(in: dir)
+            extracted = try BundleArchive.extract(path: path, into: dir, limits: req.extractLimits, select: Self.wanted)
+            ExtractionCleanup.register(extracted.directory)
         } catch {
             var sub = req
             sub.path = nil
@@ -121,7 +126,7 @@ public struct Ingestor {
             r.inputs.insert(InputReport(path: path, kind: "archive", status: .unreadable, warnings: 1, detail: error.description), at: 0)
             return r
         }
-        defer { BundleArchive.cleanup(extracted.directory) }
+        defer { BundleArchive.cleanup(extracted.directory); ExtractionCleanup.unregister(extracted.directory) }
         // The bundle root is the folder holding sos_commands (usually the one top-level folder).
         let top = (try? FileManager.default.contentsOfDirectory(atPath: extracted.directory)) ?? []
         let root = top.count == 1 && !FileManager.default.fileExists(atPath: extracted.directory + "/sos_commands") ? extracted.directory + "/" + top[0] : extracted.directory
@@ -134,8 +139,9 @@ public struct Ingestor {
         r.node = r.node ?? req.node ?? ((path as NSString).lastPathComponent.components(separatedBy: ".tar").first)
         var warnings: [Warning] = extracted.refused.map { Warning(source: Provenance(path: path + ":" + $0.path), message: "archive member refused: \($0.reason)") }
         if let e = extracted.error { warnings.append(Warning(source: Provenance(path: path), message: "archive read stopped early: \(e); members before it were used")) }
+        for t in extracted.truncated { warnings.append(Warning(source: Provenance(path: path + ":" + t.path), message: "archive member only partly extracted: \(t.reason); what it holds is incomplete")) }
         r.warnings = warnings + r.warnings
-        r.inputs.insert(InputReport(path: path, kind: "archive", status: extracted.error == nil ? .read : .partial, warnings: warnings.count,
+        r.inputs.insert(InputReport(path: path, kind: "archive", status: extracted.error == nil && extracted.truncated.isEmpty ? .read : .partial, warnings: warnings.count,
                                     detail: "\(extracted.extracted) members extracted (\(extracted.bytes >> 10) KiB) to a private directory, removed afterwards; \(extracted.refused.count) refused"), at: 0)
         return r
     }

@@ -1,8 +1,25 @@
 import ArgumentParser
+import Ingest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct NodeSleuth: ParsableCommand {
     static let version = "0.1.0"
+
+    /// Process set-up, then the command: interrupted runs remove their extraction directories;
+    /// the open-file limit is raised to its hard maximum (a journal directory can hold over a
+    /// thousand files, all opened at once by sd-journal).
+    static func main() {
+        ExtractionCleanup.installSignalHandlers()
+        var lim = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lim) == 0, lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max
+            setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lim)
+        }
+        Self.main(nil)
+    }
 
     static let configuration = CommandConfiguration(
         commandName: "nodesleuth",
@@ -17,7 +34,9 @@ struct NodeSleuth: ParsableCommand {
           nodesleuth oom ./sosreport-node7/sos_commands/kernel/dmesg
           nodesleuth retrans any.pcap --wireshark-compatible
 
-        Exit status: 0 the analysis ran (whatever it found); 2 no input could be read; 64 usage error.
+        Exit status: 0 the analysis ran (whatever it found); 2 an input named on the command line
+        cannot be read, or no input could be read; 3 the report could not be written (a full disk,
+        a closed pipe); 64 usage error; 128+N interrupted by signal N.
         """,
         version: version,
         subcommands: [Analyze.self, Oom.self, Retrans.self],

@@ -36,28 +36,63 @@ struct OutputOptions: ParsableArguments {
         }
     }
 
-    /// Writes the report; refuses to write inside an input tree.
+    /// Refuses, before any analysis, an output that would touch the evidence: an input itself,
+    /// a path inside an input folder (links resolved), or a directory.
+    func checkOutput(inputs: [String]) throws {
+        guard let output else { return }
+        var st = stat()
+        let exists = stat(output, &st) == 0
+        if exists && (st.st_mode & S_IFMT) == S_IFDIR { throw ValidationError("--output \(output) is a directory") }
+        let resolved: String = {
+            if exists { return URL(fileURLWithPath: output).resolvingSymlinksInPath().path }
+            let parent = URL(fileURLWithPath: output).deletingLastPathComponent().resolvingSymlinksInPath()
+            return parent.appendingPathComponent(URL(fileURLWithPath: output).lastPathComponent).path
+        }()
+        for i in inputs where i != "-" && i != "/dev/stdin" {
+            let root = URL(fileURLWithPath: i).resolvingSymlinksInPath().path
+            var ist = stat()
+            let same = exists && (st.st_mode & S_IFMT) == S_IFREG && stat(i, &ist) == 0 && ist.st_dev == st.st_dev && ist.st_ino == st.st_ino
+            if same || resolved == root || resolved.hasPrefix(root + "/") {
+                throw ValidationError("--output \(output) is \(same || resolved == root ? "an input" : "inside the input \(i)"); nodesleuth never writes into what it reads")
+            }
+        }
+    }
+
+    /// Writes the report: to stdout, to a new or regular file (replaced), or into a device or
+    /// FIFO as a stream (never replacing the node). Write errors end the run with exit 3.
     func emit(_ text: String, inputs: [String]) throws {
         var text = text
         if quiet && format == .text {
             text = text.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }.joined(separator: "\n") + "\n"
         }
         if format == .text && useColor { text = TerminalColor.apply(text) }
-        guard let output else {
-            FileHandle.standardOutput.write(Data(text.utf8))
-            return
-        }
-        let target = URL(fileURLWithPath: output).standardizedFileURL.path
-        for i in inputs {
-            let root = URL(fileURLWithPath: i).standardizedFileURL.resolvingSymlinksInPath().path
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue, target.hasPrefix(root + "/") {
-                throw ValidationError("--output \(output) is inside the input \(i); nodesleuth never writes into what it reads")
+        try checkOutput(inputs: inputs)
+        var fd: Int32 = STDOUT_FILENO
+        var where_ = "standard output"
+        if let output {
+            var st = stat()
+            let special = stat(output, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
+            fd = special ? open(output, O_WRONLY | O_CLOEXEC) : open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            where_ = output
+            guard fd >= 0 else {
+                FileHandle.standardError.write(Data("nodesleuth: cannot write \(output): \(String(cString: strerror(errno)))\n".utf8))
+                throw ExitCode(3)
             }
         }
-        guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else {
-            throw ValidationError("cannot write --output \(output)")
+        defer { if fd != STDOUT_FILENO { close(fd) } }
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                let why = n < 0 ? String(cString: strerror(errno)) : "nothing written"
+                FileHandle.standardError.write(Data("nodesleuth: cannot write the report to \(where_): \(why)\n".utf8))
+                throw ExitCode(3)
+            }
+            done += n
         }
+        bytes.removeAll()
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import BundleArchive
 import Testing
 import ForensicModel
 @testable import Ingest
@@ -39,9 +40,12 @@ struct ArchiveTests {
         let r = Ingestor().run(IngestRequest(path: path))
         #expect(r.oomKills.count == 1)
         let refused = r.warnings.filter { $0.message.hasPrefix("archive member refused") }
-        #expect(refused.count == 6, "\(refused.map(\.source.description))")
+        #expect(refused.count == 7, "\(refused.map(\.source.description))")
         #expect(refused.contains { $0.message.contains("/etc/shadow") })
-        for p in ["/tmp/absolute-nodesleuth.txt", NSTemporaryDirectory() + "escape-nodesleuth.txt", NSTemporaryDirectory() + "up-nodesleuth.txt"] {
+        // the chained links `up` and `esc` each pass the textual check; the member under esc/ is refused
+        #expect(refused.contains { $0.source.path.hasSuffix("esc/tmp/pwned-nodesleuth/dmesg") && $0.message.contains("symbolic link") })
+        for p in ["/tmp/absolute-nodesleuth.txt", NSTemporaryDirectory() + "escape-nodesleuth.txt", NSTemporaryDirectory() + "up-nodesleuth.txt",
+                  "/tmp/pwned-nodesleuth", NSTemporaryDirectory() + "pwned-nodesleuth"] {
             #expect(!FileManager.default.fileExists(atPath: p), "\(p) was written")
         }
     }
@@ -51,5 +55,47 @@ struct ArchiveTests {
     ] as [(String, String?)])
     func safeRelative(input: String, expected: String?) {
         #expect(BundleArchiveProbe.safe(input) == expected)
+    }
+
+    func tarball(_ setup: String) throws -> (dir: URL, tar: String) {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ns-arch-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "cd '\(d.path)' && " + setup]
+        try p.run(); p.waitUntilExit()
+        return (d, d.appendingPathComponent("b.tar.gz").path)
+    }
+
+    @Test("a sparse member keeps its size and its holes")
+    func sparse() throws {
+        let (d, tar) = try tarball("mkdir -p s/var/log && printf x > s/var/log/j && truncate -s 64M s/var/log/j && printf end >> s/var/log/j && tar --sparse -czf b.tar.gz s")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let r = try BundleArchive.extract(path: tar, into: d.path) { _ in true }
+        defer { BundleArchive.cleanup(r.directory) }
+        let f = r.directory + "/s/var/log/j"
+        var st = stat()
+        #expect(stat(f, &st) == 0)
+        #expect(st.st_size == 64 << 20 + 3)
+        #expect(Int(st.st_blocks) * 512 < 1 << 20, "written densely: \(st.st_blocks) blocks")
+        let h = try #require(FileHandle(forReadingAtPath: f))
+        try h.seek(toOffset: UInt64(64 << 20))
+        #expect(h.readDataToEndOfFile() == Data("end".utf8))
+    }
+
+    @Test("caps on extracted bytes and members stop the read with a warning, the input marked partial")
+    func caps() throws {
+        let (d, tar) = try tarball("mkdir -p s && for i in 1 2 3 4 5; do head -c 2000000 /dev/urandom > s/f$i; done && tar -czf b.tar.gz s")
+        defer { try? FileManager.default.removeItem(at: d) }
+        var lim = BundleArchive.Limits()
+        lim.maxBytes = 3_000_000
+        let r = try BundleArchive.extract(path: tar, into: d.path, limits: lim) { _ in true }
+        BundleArchive.cleanup(r.directory)
+        #expect(r.error?.contains("MiB extracted") == true)
+        #expect(r.bytes <= 3_000_000)
+        lim = BundleArchive.Limits(); lim.maxMembers = 2
+        let m = try BundleArchive.extract(path: tar, into: d.path, limits: lim) { _ in true }
+        BundleArchive.cleanup(m.directory)
+        #expect(m.extracted == 2 && m.error?.contains("members") == true)
     }
 }

@@ -36,4 +36,11 @@ with tarfile.open(OUT, "w:gz", format=tarfile.GNU_FORMAT) as tf:
     add(tf, "sosreport-evil/etc/localtime", kind=tarfile.SYMTYPE, link="/etc/shadow")
     add(tf, "sosreport-evil/sos_commands/logs/journalctl_--no-pager", kind=tarfile.SYMTYPE, link="../../../../etc/passwd")
     add(tf, "sosreport-evil/proc/stat", kind=tarfile.LNKTYPE, link="/etc/passwd")
+    # Chained links that each pass a textual check: `up` climbs to the bundle's top, `esc` climbs
+    # from there out of the extraction root (/tmp/nodesleuth-bundle.*) to `/`; a member under
+    # `esc/` would be written at /tmp/pwned-nodesleuth/dmesg by an extractor that creates folders
+    # through links. All three sit where the analysis wants members (sos_commands/kernel/).
+    add(tf, "sosreport-evil/sos_commands/kernel/up", kind=tarfile.SYMTYPE, link="../..")
+    add(tf, "sosreport-evil/sos_commands/kernel/esc", kind=tarfile.SYMTYPE, link="up/../../..")
+    add(tf, "sosreport-evil/sos_commands/kernel/esc/tmp/pwned-nodesleuth/dmesg", b"pwned\n")
 print(OUT)

@@ -68,6 +68,12 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "The node's time zone (e.g. Asia/Shanghai), when the bundle lacks it or has it wrong: places local times in text logs.")
     var tz: String?
 
+    @Option(name: .long, help: "A tarball may write at most this many MiB to the private extraction directory.")
+    var maxExtractMb: Int = 8192
+
+    @Option(name: .long, help: "A tarball may extract at most this many members.")
+    var maxExtractMembers: Int = 200_000
+
     @OptionGroup var out: OutputOptions
 
     func validate() throws {
@@ -78,6 +84,7 @@ struct Analyze: ParsableCommand {
         guard lead >= 0, lag >= 0 else { throw ValidationError("--lead and --lag must not be negative") }
         guard symptomWindow >= 0, symptomWindow <= 3600 else { throw ValidationError("--symptom-window must be between 0 and 3600 seconds") }
         guard abs(pcapOffset) < 86400 * 365 else { throw ValidationError("--pcap-offset is out of range") }
+        guard maxExtractMb > 0, maxExtractMembers > 0 else { throw ValidationError("--max-extract-mb and --max-extract-members must be positive") }
         if let b = bootTime, LogText.parseTimestamp(Substring(b)) == nil { throw ValidationError("--boot-time \(b): give an ISO 8601 time with a zone or epoch seconds") }
         if let z = tz, TimeZone(identifier: z) == nil { throw ValidationError("--tz \(z): not a time zone name (e.g. Asia/Shanghai, Europe/Paris, UTC)") }
         for (name, v) in [("--since", since), ("--until", until)] where v != nil && TimeBoundParser.parse(v!) == nil {
@@ -91,6 +98,9 @@ struct Analyze: ParsableCommand {
         req.bootTime = bootTime.flatMap { LogText.parseTimestamp(Substring($0)) }
         req.zone = tz.flatMap { TimeZone(identifier: $0) }
         try requireReadable(pcap + journal + dmesg)
+        try out.checkOutput(inputs: [path].compactMap { $0 } + pcap + journal + dmesg)
+        req.extractLimits.maxBytes = Int64(maxExtractMb) << 20
+        req.extractLimits.maxMembers = maxExtractMembers
         let nodes = Ingestor.plan(req)
         var results: [AnalysisResult] = []
         for n in nodes {

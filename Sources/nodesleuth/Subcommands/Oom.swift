@@ -22,6 +22,7 @@ struct Oom: ParsableCommand {
     }
 
     func run() throws {
+        try out.checkOutput(inputs: inputs)
         var merged = AnalysisResult()
         // The first input is read as a bundle; the others join it as journals / logs.
         var req = IngestRequest(path: inputs[0])

@@ -28,6 +28,7 @@ struct Retrans: ParsableCommand {
     }
 
     func run() throws {
+        try out.checkOutput(inputs: pcaps)
         if frames {
             var text = "file,frame,flags,dup_ack_num,dup_ack_frame,copy_of\n"
             for p in pcaps {

@@ -1,0 +1,32 @@
+import Foundation
+import BundleArchive
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Removes the private extraction directories when the run is interrupted (SIGINT, SIGTERM, SIGHUP):
+/// the signals are taken on a dispatch queue (not in a signal handler), the directories removed,
+/// and the process ends with 128 + the signal. Directories of runs that died otherwise are cleared
+/// by the next run (`BundleArchive.clearStale`: their name holds the pid).
+public enum ExtractionCleanup {
+    nonisolated(unsafe) private static var dirs: Set<String> = []
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    public static func installSignalHandlers() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler {
+                lock.lock(); let all = dirs; lock.unlock()
+                for d in all { BundleArchive.cleanup(d) }
+                _exit(128 + sig)
+            }
+            s.resume()
+            sources.append(s)
+        }
+    }
+
+    static func register(_ d: String) { lock.lock(); dirs.insert(d); lock.unlock() }
+    static func unregister(_ d: String) { lock.lock(); dirs.remove(d); lock.unlock() }
+}
