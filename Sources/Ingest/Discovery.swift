@@ -28,7 +28,7 @@ enum FileKind: Equatable {
         default: return .special("not a regular file")
         }
         if st.st_size == 0 { return .empty }
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = openForReading(path, O_NONBLOCK)
         guard fd >= 0 else { return .unreadable(String(cString: strerror(errno))) }
         defer { close(fd) }
         var b = [UInt8](repeating: 0, count: 4096)

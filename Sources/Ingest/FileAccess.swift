@@ -56,6 +56,17 @@ public struct InputTree: Sendable {
     }
 }
 
+/// Linux's O_NOATIME (01000000 on x86_64 and aarch64; Glibc's Swift module does not export it).
+let oNoAtime: Int32 = 0o1000000
+
+/// Opens for reading without touching the file's access time where the kernel allows it (the
+/// file's owner or root), else plainly.
+func openForReading(_ path: String, _ flags: Int32 = 0) -> Int32 {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | oNoAtime | flags)
+    if fd < 0 && errno == EPERM { return open(path, O_RDONLY | O_CLOEXEC | flags) }
+    return fd
+}
+
 /// Reads a file's bytes with plain POSIX calls (Foundation's `FileManager.contents` leaks a
 /// buffer for empty files, seen under LeakSanitizer); a warning naming the file when it cannot be read.
 func readBytes(_ path: String) -> Result<Data, Warning> {
@@ -64,9 +75,25 @@ func readBytes(_ path: String) -> Result<Data, Warning> {
         return .failure(Warning(source: Provenance(path: path), message: errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))"))
     }
     if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Warning(source: Provenance(path: path), message: "is a directory, expected a file")) }
-    let fd = open(path, O_RDONLY)
+    // Bundle files are read only when they are regular files: a FIFO would hang the run and a
+    // device (/dev/zero-like) would be read until memory runs out. Checked on the opened
+    // descriptor (O_NONBLOCK: opening a FIFO does not wait for a writer), so the file cannot be
+    // swapped between the check and the read. O_NOATIME keeps the bundle's access times.
+    let fd = openForReading(path, O_NONBLOCK)
     guard fd >= 0 else { return .failure(Warning(source: Provenance(path: path), message: "cannot be read (\(String(cString: strerror(errno))))")) }
     defer { close(fd) }
+    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+        let what: String
+        switch st.st_mode & S_IFMT {
+        case S_IFIFO: what = "a FIFO"
+        case S_IFCHR: what = "a character device"
+        case S_IFBLK: what = "a block device"
+        case S_IFSOCK: what = "a socket"
+        default: what = "not a regular file"
+        }
+        return .failure(Warning(source: Provenance(path: path), message: "is \(what), not a regular file: skipped"))
+    }
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     // Read straight into a buffer of the file's size (one copy); grow only if the file grew.
     var out = Data(count: Int(max(st.st_size, 0)))
     var filled = 0

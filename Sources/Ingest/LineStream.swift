@@ -34,7 +34,7 @@ final class LineStream {
                 return .failure(Warning(source: Provenance(path: path), message: errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))"))
             }
             if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Warning(source: Provenance(path: path), message: "is a directory, expected a file")) }
-            fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            fd = openForReading(path)
             guard fd >= 0 else { return .failure(Warning(source: Provenance(path: path), message: "cannot be read (\(String(cString: strerror(errno))))")) }
         }
         let s = LineStream(path: path, fd: fd, ownsFD: !isStdin)

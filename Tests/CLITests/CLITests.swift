@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the built `nodesleuth` binary (it sits beside the test bundle in the build folder).
 struct Run {
@@ -195,12 +198,14 @@ struct ReadOnlyTests {
             let d = try Data(contentsOf: URL(fileURLWithPath: p))
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
             for b in d { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            out[rel] = "\(d.count):\(h)"
+            var st = stat()
+            lstat(p, &st)
+            out[rel] = "\(d.count):\(h):mtime \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
         }
         return out
     }
 
-    @Test("analyze leaves the bundle byte for byte as it was")
+    @Test("analyze leaves the bundle byte for byte as it was, mtimes too")
     func unchanged() throws {
         let root = CLI.repo.appendingPathComponent("testdata/bundles/seed-incident")
         let before = try digest(root)
@@ -208,6 +213,30 @@ struct ReadOnlyTests {
             let r = try CLI.run(["analyze", CLI.bundle, "--pcap", CLI.capture, "--format", format])
             #expect(r.status == 0)
         }
+        let r = try CLI.run(["analyze", "testdata/bundles/seed-incident", "--format", "ndjson"])
+        #expect(r.status == 0)
         #expect(try digest(root) == before)
+    }
+
+    @Test("FIFOs and devices inside a bundle are skipped with a warning: the run neither hangs nor reads forever")
+    func specialFiles() throws {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ns-special-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.copyItem(at: CLI.repo.appendingPathComponent(CLI.bundle), to: d)
+        defer { try? FileManager.default.removeItem(at: d) }
+        let ps = d.appendingPathComponent("sos_commands/process/ps_auxwwwm").path
+        try FileManager.default.removeItem(atPath: ps)
+        #expect(mkfifo(ps, 0o600) == 0)
+        #expect(mkfifo(d.appendingPathComponent("var/log/messages").path, 0o600) == 0)
+        let zero = d.appendingPathComponent("var/log/syslog").path
+        let haveDevice = mknod(zero, S_IFCHR | 0o600, dev_t((1 << 8) | 5)) == 0   // /dev/zero's numbers; needs root
+        let start = Date()
+        let r = try CLI.run(["analyze", d.path, "--format", "json"])
+        #expect(Date().timeIntervalSince(start) < 60)
+        #expect(r.status == 0)
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((j["oom_kills"] as? [Any])?.count == 3)
+        let text = r.stdout
+        #expect(text.contains("ps_auxwwwm") && text.contains("FIFO"))
+        if haveDevice { #expect(text.contains("character device")) }
     }
 }
