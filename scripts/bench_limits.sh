@@ -4,6 +4,8 @@
 #     packets in 1 000 connections;
 #   - a binary journal of ENTRIES (default 10 000 000) vs one of 1 000 000 entries
 #     (needs systemd-journal-remote; skipped with a message without it).
+#   - (issue 14, ONLY=stages runs these alone) stages that must stay n log n: 40 000
+#     conntrack lines, 64 000 OOM kills, 4 000 kills against 4 000 retransmission bursts.
 # Usage: scripts/bench_limits.sh [FLOWS] [ENTRIES]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +16,15 @@ trap 'rm -rf "$W"' EXIT
 swift build -c release >&2
 BIN=.build/release/nodesleuth
 rss() { /usr/bin/time -f "%M %e" -o "$W/t" "$@" > "$W/out.json" 2>/dev/null || true; read -r kb s < "$W/t"; echo "$((kb / 1024)) MB peak RSS, $s s"; }
+stages() {
+  python3 scripts/bench/gen_stage_limits.py "$W/stages" > /dev/null
+  echo "40 000 conntrack lines:                  $(rss "$BIN" analyze "$W/stages/conntrack.dmesg" --format json)   (was 59 s)"
+  echo "64 000 OOM kills:                        $(rss "$BIN" oom "$W/stages/kills.dmesg" --format json)   (was 84 s, 494 MB)"
+  python3 -c "import json;print('   kills found', len(json.load(open('$W/out.json'))['oom_kills']))"
+  echo "4 000 kills x 4 000 bursts (correlation): $(rss "$BIN" analyze "$W/stages/k4000" --format json)   (was 72 s)"
+  python3 -c "import json;d=json.load(open('$W/out.json'));print('   kills', len(d['oom_kills']), 'bursts', len(d['bursts']), 'verdict', d['verdict']['id'], d['verdict']['status'])"
+}
+if [ "${ONLY:-}" = stages ]; then stages; exit 0; fi
 python3 scripts/bench/gen_many_flows.py "$W/many.pcap" "$FLOWS" "$FLOWS"
 python3 scripts/bench/gen_many_flows.py "$W/few.pcap" "$FLOWS" 1000
 echo "capture, $FLOWS packets in 1000 connections:     $(rss "$BIN" retrans "$W/few.pcap" --format json)"
@@ -29,3 +40,4 @@ if [ -x /lib/systemd/systemd-journal-remote ]; then
 else
   echo "journal: skipped (needs systemd-journal-remote)"
 fi
+stages

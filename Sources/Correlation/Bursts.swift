@@ -53,9 +53,11 @@ public struct OverlapTest: Sendable {
     /// Tests `symptoms` (times) against `windows` over the observation span.
     public static func run(symptoms: [Timestamp], windows: [(Timestamp, Timestamp)], span: (Timestamp, Timestamp),
                            permutations: Int = 4000, seed: UInt64 = 0x6E6F_6465_736C_6575) -> OverlapTest {
-        func covered(_ t: Timestamp) -> Bool { windows.contains { $0.0 <= t && t <= $0.1 } }
+        let set = IntervalSet(windows)
+        func covered(_ t: Timestamp) -> Bool { set.contains(t) }
         let explained = symptoms.filter(covered).count
-        let hit = windows.filter { w in symptoms.contains { w.0 <= $0 && $0 <= w.1 } }.count
+        let points = PointSet(symptoms)
+        let hit = windows.filter { w in points.first(in: w.0, w.1) != nil }.count
         var p = 1.0
         let length = span.1 - span.0
         if explained > 0, length > 0 {

@@ -197,12 +197,15 @@ public enum Correlator {
         let inSpan = c.windows.filter { $0.end + options.lag >= span.0 && $0.start - options.lead <= span.1 }
         let windows = inSpan.map { ($0.start - options.lead, $0.end + options.lag) }
         let test = OverlapTest.run(symptoms: symptoms.map(\.time), windows: windows, span: span, permutations: options.permutations)
-        let explained = Set(symptoms.map(\.time).filter { t in windows.contains { $0.0 <= t && t <= $0.1 } })
+        let windowSet = IntervalSet(windows)
+        let symptomSet = PointSet(symptoms.map(\.time))
+        let explained = Set(symptoms.map(\.time).filter { windowSet.contains($0) })
         let recall = Double(test.explained) / Double(max(test.symptoms, 1))
         let totalW = inSpan.reduce(0) { $0 + $1.weight }
         let hitW = zip(inSpan, windows).reduce(0.0) { acc, pair in
-            acc + (symptoms.contains { pair.1.0 <= $0.time && $0.time <= pair.1.1 } ? pair.0.weight : 0)
+            acc + (symptomSet.first(in: pair.1.0, pair.1.1) != nil ? pair.0.weight : 0)
         }
+        let byTime = Dictionary(symptoms.map { ($0.time.nanos, $0) }, uniquingKeysWith: { a, _ in a })
         let precision = totalW > 0 ? hitW / totalW : 0
         h.score = recall * (0.5 + 0.5 * precision) * (1 - test.pValue)
         let onlyBursts = symptoms.allSatisfy { $0.kind == .retransmissionBurst }
@@ -211,7 +214,7 @@ public enum Correlator {
         h.summary = "\(c.headline); \(test.explained) of \(test.symptoms) \(what) start within the \(c.noun) windows (\(fmt(options.lead)) s before to \(fmt(options.lag)) s after); chance overlap p \(test.pValue < 0.001 ? "< 0.001" : "= " + fmtP(test.pValue))."
         for w in c.windows {
             let lo = w.start - options.lead, hi = w.end + options.lag
-            if let s = symptoms.first(where: { lo <= $0.time && $0.time <= hi }) {
+            if let n = symptomSet.first(in: lo, hi), let s = byTime[n] {
                 var e = w.evidence
                 e.text += "; a \(s.kind.rawValue) starts \(fmt(s.time - w.start)) s after it began"
                 h.evidence.append(e)
@@ -247,7 +250,8 @@ public enum Correlator {
         windows += r.nodeEvents.compactMap { $0.window }.map { ($0.start - options.lead, $0.end + options.lag) }
         let starts = r.bursts.map(\.start)
         guard !windows.isEmpty, !starts.isEmpty else { return }
-        func count(_ off: Double) -> Int { starts.filter { s in let t = s + off; return windows.contains { $0.0 <= t && t <= $0.1 } }.count }
+        let set = IntervalSet(windows)
+        func count(_ off: Double) -> Int { starts.filter { set.contains($0 + off) }.count }
         let base = count(0)
         let counts = (-600...600).map { count(Double($0) / 10) }
         let top = counts.max() ?? 0

@@ -7,11 +7,15 @@ import KernelEvents
 enum OOMMerge {
     static func merge(_ kills: [OOMKill]) -> [OOMKill] {
         var out: [OOMKill] = []
+        // Candidates by victim pid: a kill is only compared with the records of its own pid.
+        var byPid: [Int: [Int]] = [:]
         // Kernel records first (best clocks first), echoes (quotes by other programs) last.
         for k in kills.sorted(by: { ($0.echo ? 1 : 0, $0.sourceKind.rank) < ($1.echo ? 1 : 0, $1.sourceKind.rank) }) {
-            if let i = out.firstIndex(where: { same($0, k) }) {
+            let key = k.victimPid ?? -1
+            if let i = byPid[key]?.first(where: { same(out[$0], k) }) {
                 fill(&out[i], from: k)
             } else {
+                byPid[key, default: []].append(out.count)
                 out.append(k)
             }
         }
@@ -101,20 +105,39 @@ enum ThreadCounts {
 /// dmesg and the journalctl text), from the source with the best clocks.
 enum NodeEventMerge {
     static func collect(_ streams: [[KernelLine]]) -> [NodeEvent] {
-        var out: [NodeEvent] = []
-        var rank: [Int] = []
-        for s in streams {
+        // Events of the same kind and text, sorted by kernel time (else UTC): copies from other
+        // sources sit next to each other, so each is compared with its neighbours only (a log
+        // with 40 000 identical conntrack lines stays n log n).
+        struct Item { var e: NodeEvent; var rank: Int; var stream: Int }
+        var groups: [String: [Item]] = [:]
+        for (si, s) in streams.enumerated() {
             for l in s {
                 guard let e = NodeEventExtractor.classify(l) else { continue }
-                let r = [KernelLine.SourceKind.journalBinary, .journalExport, .dmesg, .journalText, .syslog].firstIndex(of: l.sourceKind) ?? 9
-                if let i = out.firstIndex(where: { same($0, e) }) {
-                    if r < rank[i] { out[i] = e; rank[i] = r }
-                } else {
-                    out.append(e); rank.append(r)
-                }
+                groups[e.kind.rawValue + "\u{0}" + e.message, default: []].append(Item(e: e, rank: l.sourceKind.rank, stream: si))
             }
         }
-        return out.sorted { ($0.time ?? Timestamp(nanos: .max)) < ($1.time ?? Timestamp(nanos: .max)) }
+        var out: [NodeEvent] = []
+        for (_, items) in groups {
+            let withK = items.filter { $0.e.kernelMicros != nil }.sorted { $0.e.kernelMicros! < $1.e.kernelMicros! }
+            let withT = items.filter { $0.e.kernelMicros == nil && $0.e.time != nil }.sorted { $0.e.time! < $1.e.time! }
+            let neither = items.filter { $0.e.kernelMicros == nil && $0.e.time == nil }
+            for (list, close) in [(withK, { (a: NodeEvent, b: NodeEvent) in abs(a.kernelMicros! - b.kernelMicros!) <= 1000 }),
+                                  (withT, { (a: NodeEvent, b: NodeEvent) in abs(a.time! - b.time!) <= 2 })] {
+                var kept: [Item] = []   // the current run of copies of one event
+                for it in list {
+                    if let i = kept.lastIndex(where: { $0.stream != it.stream && close($0.e, it.e) }) {
+                        if it.rank < kept[i].rank { kept[i] = it }
+                        continue
+                    }
+                    // flush copies that are too far behind to match anything later
+                    if let last = kept.last, !close(last.e, it.e) { out += kept.map(\.e); kept.removeAll() }
+                    kept.append(it)
+                }
+                out += kept.map(\.e)
+            }
+            out += neither.map(\.e)
+        }
+        return out.sorted { ($0.time ?? Timestamp(nanos: .max), $0.kernelMicros ?? .max, $0.message) < ($1.time ?? Timestamp(nanos: .max), $1.kernelMicros ?? .max, $1.message) }
     }
 
     static func same(_ a: NodeEvent, _ b: NodeEvent) -> Bool {

@@ -31,6 +31,7 @@ public struct OOMAssembler {
         var statsMemcg: String?
         /// Pids killed by this invocation (a group kill may name one twice).
         var killedPids: Set<Int> = []
+        var killIndices: [Int] = []
         var index = 0
         /// True when the `invoked oom-killer` line was not seen (a summary, a decision or a task table came first).
         var implicit = false
@@ -47,6 +48,8 @@ public struct OOMAssembler {
     private var invocations = 0
     /// Per kill: the index of the invocation that made it (reaper pairing, late task rows).
     private var killInvocation: [Int] = []
+    /// Kills by victim pid (reaper pairing without a scan of every kill).
+    private var killsByPid: [Int: [Int]] = [:]
     /// Scope from a decision line seen with no invocation open (`Memory cgroup out of memory: Kill process …`).
     private var pendingScope: OOMKill.Scope?
     public private(set) var kills: [OOMKill] = []
@@ -146,14 +149,14 @@ public struct OOMAssembler {
                 warnings.append(Warning(source: inv.line.provenance, message: "\(who) has no 'Killed process' line (record cut off, filtered, or nothing was killed)"))
             }
             // Task rows printed after the kill line (CPUs interleave): fill what the kill line lacks.
-            for i in kills.indices where killInvocation[i] == inv.index { fillFromTable(&kills[i], inv) }
+            for i in inv.killIndices { Self.fillFromTable(&kills[i], inv) }
         }
         open = nil
     }
 
     /// uid and oom_score_adj from the victim's row of the record's task table (old kill lines
     /// print neither), threads from the rows sharing its tgid (old kernels list each thread).
-    private func fillFromTable(_ k: inout OOMKill, _ inv: Invocation) {
+    private static func fillFromTable(_ k: inout OOMKill, _ inv: Invocation) {
         guard let pid = k.victimPid else { return }
         if let row = inv.tasks.first(where: { $0.pid == pid }) {
             if k.victimUid == nil { k.victimUid = row.uid }
@@ -291,7 +294,7 @@ public struct OOMAssembler {
             if inv.constraintPid == nil || inv.constraintPid == pid { k.taskMemcg = inv.taskMemcg } else if let g = inv.groupMemcg { k.taskMemcg = g }
             k.memcgUsageKB = inv.usageKB
             k.memcgLimitKB = inv.limitKB
-            fillFromTable(&k, inv)
+            Self.fillFromTable(&k, inv)
             open = inv
         } else if !(figures.isEmpty || figures == ")" || figures == ").") {
             // (2.4 kernels print `Out of Memory: Killed process N (comm).` and no invoked line at all)
@@ -302,6 +305,8 @@ public struct OOMAssembler {
             k.containerID = CgroupPath.containerID(tm)
         }
         if k.podUID == nil, let m = k.memcg { k.podUID = CgroupPath.podUID(m) }   // only the pod-level memcg is named
+        if open != nil { open!.killIndices.append(kills.count) }
+        killsByPid[pid, default: []].append(kills.count)
         kills.append(k)
         killInvocation.append(open?.index ?? invocations)
     }
@@ -310,14 +315,14 @@ public struct OOMAssembler {
         guard let p = m.after("reaped process "), let (pid, _) = p.leadingInt() else { return }
         // Only a kill of the same or the previous invocation: a reaper line much later belongs to a
         // newer kill of a reused pid, never to one several invocations back.
-        if let i = kills.indices.last(where: { kills[$0].victimPid == pid && !kills[$0].reaped && (kills[$0].bootID == nil || kills[$0].bootID == line.bootID) }),
+        if let i = (killsByPid[pid] ?? []).last(where: { !kills[$0].reaped && (kills[$0].bootID == nil || kills[$0].bootID == line.bootID) }),
            invocations - killInvocation[i] <= 1 {
             if let a = kills[i].kKilled, let b = line.kernelMicros, b < a { return }
             kills[i].reaped = true
             kills[i].tReaped = line.utc
             kills[i].kReaped = line.kernelMicros
             kills[i].reapedAt = line.provenance
-        } else if !kills.contains(where: { $0.victimPid == pid && $0.kReaped == line.kernelMicros && $0.tReaped == line.utc }) {
+        } else if !(killsByPid[pid] ?? []).contains(where: { kills[$0].kReaped == line.kernelMicros && kills[$0].tReaped == line.utc }) {
             warnings.append(Warning(source: line.provenance, message: "'oom_reaper: reaped process \(pid)' with no earlier 'Killed process \(pid)' line"))
         }
     }
