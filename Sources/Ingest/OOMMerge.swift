@@ -117,25 +117,32 @@ enum NodeEventMerge {
             }
         }
         var out: [NodeEvent] = []
-        for (_, items) in groups {
-            let withK = items.filter { $0.e.kernelMicros != nil }.sorted { $0.e.kernelMicros! < $1.e.kernelMicros! }
-            let withT = items.filter { $0.e.kernelMicros == nil && $0.e.time != nil }.sorted { $0.e.time! < $1.e.time! }
-            let neither = items.filter { $0.e.kernelMicros == nil && $0.e.time == nil }
-            for (list, close) in [(withK, { (a: NodeEvent, b: NodeEvent) in abs(a.kernelMicros! - b.kernelMicros!) <= 1000 }),
-                                  (withT, { (a: NodeEvent, b: NodeEvent) in abs(a.time! - b.time!) <= 2 })] {
-                var kept: [Item] = []   // the current run of copies of one event
-                for it in list {
-                    if let i = kept.lastIndex(where: { $0.stream != it.stream && close($0.e, it.e) }) {
-                        if it.rank < kept[i].rank { kept[i] = it }
-                        continue
-                    }
-                    // flush copies that are too far behind to match anything later
-                    if let last = kept.last, !close(last.e, it.e) { out += kept.map(\.e); kept.removeAll() }
-                    kept.append(it)
+        // Keeps, of each run of copies (from other sources, close on `close`), the one from the
+        // source with the best clocks.
+        func sweep(_ list: [Item], _ close: (NodeEvent, NodeEvent) -> Bool) -> [Item] {
+            var result: [Item] = []
+            var run: [Item] = []
+            for it in list {
+                if let i = run.lastIndex(where: { $0.stream != it.stream && close($0.e, it.e) }) {
+                    // the better source; between equals, the copy with the tighter clock
+                    func key(_ x: Item) -> (Int, Double, Int) { (x.rank, x.e.uncertainty ?? .infinity, x.e.kernelMicros == nil ? 1 : 0) }
+                    if key(it) < key(run[i]) { run[i] = it }
+                    continue
                 }
-                out += kept.map(\.e)
+                if let last = run.last, !close(last.e, it.e) { result += run; run.removeAll() }
+                run.append(it)
             }
-            out += neither.map(\.e)
+            return result + run
+        }
+        for (_, items) in groups {
+            // 1. copies that both carry the kernel's own stamp: within 1 ms of each other
+            let withK = sweep(items.filter { $0.e.kernelMicros != nil }.sorted { $0.e.kernelMicros! < $1.e.kernelMicros! },
+                              { abs($0.kernelMicros! - $1.kernelMicros!) <= 1000 })
+            // 2. then by UTC (a dmesg -T or syslog copy has no stamp): within 2 s, unless both
+            //    have a stamp (step 1 already found them different)
+            let timed = (withK + items.filter { $0.e.kernelMicros == nil }).filter { $0.e.time != nil }.sorted { $0.e.time! < $1.e.time! }
+            out += sweep(timed, { abs($0.time! - $1.time!) <= 2 && ($0.kernelMicros == nil || $1.kernelMicros == nil) }).map(\.e)
+            out += (withK + items.filter { $0.e.kernelMicros == nil }).filter { $0.e.time == nil }.map(\.e)
         }
         return out.sorted { ($0.time ?? Timestamp(nanos: .max), $0.kernelMicros ?? .max, $0.message) < ($1.time ?? Timestamp(nanos: .max), $1.kernelMicros ?? .max, $1.message) }
     }
