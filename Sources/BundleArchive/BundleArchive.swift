@@ -67,10 +67,13 @@ public final class BundleArchive {
 
     /// Extracts the selected members into a new directory under `tmp`.
     /// `select` gets the member path (as stored) and decides.
-    public static func extract(path: String, into tmp: String, limits: Limits = Limits(), select: (String) -> Bool) throws(ArchiveError) -> Result {
+    /// `created` is told the directory as soon as it exists (to remove it if the run is interrupted).
+    public static func extract(path: String, into tmp: String, limits: Limits = Limits(), created: ((String) -> Void)? = nil,
+                               select: (String) -> Bool) throws(ArchiveError) -> Result {
         var template = Array((tmp + "/nodesleuth-bundle.\(getpid()).XXXXXX").utf8CString)
         guard let dirPtr = mkdtemp(&template) else { throw ArchiveError(message: "cannot create a temporary directory under \(tmp)") }
         let root = String(cString: dirPtr)
+        created?(root)
         guard let a = archive_read_new() else { throw ArchiveError(message: "libarchive: out of memory") }
         defer { archive_read_free(a) }
         archive_read_support_filter_all(a)

@@ -19,7 +19,10 @@ public enum ExtractionCleanup {
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler {
                 lock.lock(); let all = dirs; lock.unlock()
-                for d in all { BundleArchive.cleanup(d) }
+                // the main thread may still be creating a member: sweep until the folder is gone
+                for d in all {
+                    for _ in 0..<20 where access(d, F_OK) == 0 { BundleArchive.cleanup(d); usleep(5_000) }
+                }
                 _exit(128 + sig)
             }
             s.resume()

@@ -116,8 +116,7 @@ public struct Ingestor {
             while tmp.count > 1 && tmp.hasSuffix("/") { tmp.removeLast() }
             let dir = tmp.isEmpty ? "/tmp" : tmp
             BundleArchive.clearStale(in: dir)
-            extracted = try BundleArchive.extract(path: path, into: dir, limits: req.extractLimits, select: Self.wanted)
-            ExtractionCleanup.register(extracted.directory)
+            extracted = try BundleArchive.extract(path: path, into: dir, limits: req.extractLimits, created: { ExtractionCleanup.register($0) }, select: Self.wanted)
         } catch {
             var sub = req
             sub.path = nil

@@ -151,3 +151,38 @@ struct PerturbationTests {
         #expect((v["reasons"] as? [String])?.contains { $0.contains("kernel clock is known only to") } == true, "\(v)")
     }
 }
+
+@Suite("Interrupted runs")
+struct InterruptTests {
+    @Test("SIGTERM while a tarball is being extracted: the private directory is removed, exit 143")
+    func sigterm() throws {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ns-sig-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: d) }
+        // a bundle whose messages file takes a while to extract (compresses to almost nothing)
+        let mk = Process()
+        mk.executableURL = URL(fileURLWithPath: "/bin/sh")
+        mk.arguments = ["-c", "cd '\(d.path)' && cp -r '\(CLI.repo.path)/\(CLI.bundle)' s && yes 'Mar  5 09:51:40 node7 systemd[1]: Started Session 1 of user core.' | head -c 600000000 > s/var/log/messages && tar czf b.tar.gz s && rm -rf s"]
+        try mk.run(); mk.waitUntilExit()
+        let tmp = d.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["analyze", d.appendingPathComponent("b.tar.gz").path]
+        p.environment = ["TMPDIR": tmp.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // wait until the extraction directory exists, then interrupt
+        var started = false
+        for _ in 0..<200 {
+            if ((try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []).contains(where: { $0.hasPrefix("nodesleuth-bundle.") }) { started = true; break }
+            usleep(20_000)
+        }
+        #expect(started)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 143)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []).filter { $0.hasPrefix("nodesleuth-bundle.") }.isEmpty)
+    }
+}
