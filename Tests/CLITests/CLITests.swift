@@ -240,3 +240,39 @@ struct ReadOnlyTests {
         if haveDevice { #expect(text.contains("character device")) }
     }
 }
+
+@Suite("Output never touches the evidence")
+struct OutputSafetyTests {
+    @Test("-o onto an input, into an input folder, or through a link into it: refused before any analysis")
+    func refused() throws {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("ns-out-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: d) }
+        let cap = d.appendingPathComponent("any.pcap")
+        try FileManager.default.copyItem(at: CLI.repo.appendingPathComponent(CLI.capture), to: cap)
+        let bundle = d.appendingPathComponent("sos")
+        try FileManager.default.copyItem(at: CLI.repo.appendingPathComponent(CLI.bundle), to: bundle)
+        try FileManager.default.createSymbolicLink(atPath: d.appendingPathComponent("link").path, withDestinationPath: bundle.path)
+        let before = try Data(contentsOf: cap)
+        for (args, out) in [(["--pcap", cap.path], cap.path), ([bundle.path], bundle.path + "/r.txt"), ([bundle.path], d.path + "/link/r.txt")] {
+            let r = try CLI.run(["analyze"] + args + ["-o", out])
+            #expect(r.status == 64, "\(out)")
+            #expect(r.stderr.contains("never writes into what it reads"), "\(r.stderr)")
+        }
+        #expect(try Data(contentsOf: cap) == before)
+        #expect(!FileManager.default.fileExists(atPath: bundle.path + "/r.txt"))
+    }
+
+    @Test("-o /dev/null stays a device; a full disk is exit 3 with a message, not a trap")
+    func devices() throws {
+        let r = try CLI.run(["analyze", CLI.bundle, "-o", "/dev/null"])
+        #expect(r.status == 0)
+        var st = stat()
+        #expect(stat("/dev/null", &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR)
+        if FileManager.default.fileExists(atPath: "/dev/full") {
+            let full = try CLI.run(["analyze", CLI.bundle, "-o", "/dev/full"])
+            #expect(full.status == 3)
+            #expect(full.stderr.contains("cannot write the report"))
+        }
+    }
+}
