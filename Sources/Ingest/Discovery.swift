@@ -85,11 +85,18 @@ struct Discovery {
         var d = Discovery()
         func walk(_ dir: String, _ depth: Int) {
             if isSosRoot(dir) { d.sosRoots.append(dir); return }
-            guard depth <= maxDepth, let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return }
+            guard depth <= maxDepth else { return }
+            guard let (names, undecodable) = listDirectory(dir) else {
+                d.skipped.append((dir, "folder cannot be listed: \(String(cString: strerror(errno)))"))
+                return
+            }
+            for raw in undecodable {
+                d.skipped.append((dir + "/" + raw, "file name is not UTF-8: not read (rename it to read it)"))
+            }
             for name in names.sorted() where !name.hasPrefix(".") {
                 let p = dir + "/" + name
                 var st = stat()
-                guard lstat(p, &st) == 0 else { continue }
+                guard lstat(p, &st) == 0 else { d.skipped.append((p, "cannot be examined: \(String(cString: strerror(errno)))")); continue }
                 let type = st.st_mode & S_IFMT
                 if type == S_IFDIR { walk(p, depth + 1); continue }
                 guard type == S_IFREG else { if type != S_IFLNK { d.skipped.append((p, "not a regular file")) }; continue }
@@ -98,6 +105,24 @@ struct Discovery {
         }
         walk(root, 0)
         return d
+    }
+
+    /// A folder's entries through readdir: names that are valid UTF-8, and the others shown with
+    /// their bytes escaped (`\xff`), so none is dropped without a word.
+    static func listDirectory(_ dir: String) -> ([String], [String])? {
+        guard let dp = opendir(dir) else { return nil }
+        defer { closedir(dp) }
+        var ok: [String] = [], bad: [String] = []
+        while let e = readdir(dp) {
+            let bytes: [UInt8] = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                Array(raw.prefix { $0 != 0 })
+            }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            if let s = String(validating: bytes, as: UTF8.self) { ok.append(s) } else {
+                bad.append(bytes.map { $0 >= 0x20 && $0 < 0x7F && $0 != 0x5C ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined())
+            }
+        }
+        return (ok, bad)
     }
 
     mutating func add(_ p: String, _ kind: FileKind) {

@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What PATH may be: an incident folder (sosreports and captures anywhere below it), several
 /// nodes, a lone log of any name, standard input, compressed rotated logs.
@@ -113,5 +116,20 @@ struct IncidentFolderTests {
         let r = try CLI.run(["analyze", d.path])
         #expect(r.stderr.contains("no kernel log found under \(d.path)"))
         #expect(r.stderr.contains("looked in"))
+    }
+
+    @Test("a file whose name is not UTF-8 is reported, escaped, never dropped silently")
+    func nonUTF8Name() throws {
+        let d = try tmp("names8")
+        defer { try? FileManager.default.removeItem(at: d) }
+        var path = Array((d.path + "/node7-").utf8) + [0xFF, 0xFE] + Array(".log".utf8) + [0]
+        let fd = path.withUnsafeMutableBufferPointer { p in p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { open($0, O_WRONLY | O_CREAT, 0o600) } }
+        #expect(fd >= 0)
+        _ = "[ 1.0] x\n".withCString { write(fd, $0, 9) }
+        close(fd)
+        try "[ 2.0] Out of memory: Killed process 1 (a)\n".write(to: d.appendingPathComponent("ok.log"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["oom", d.path, "--format", "json"])
+        let inputs = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])["inputs"] as? [[String: Any]]
+        #expect(inputs?.contains { ($0["path"] as? String ?? "").hasSuffix("node7-\\xff\\xfe.log") && ($0["detail"] as? String ?? "").contains("not UTF-8") } == true, "\(String(describing: inputs))")
     }
 }
