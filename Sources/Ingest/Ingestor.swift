@@ -199,7 +199,7 @@ public struct Ingestor {
         var echoes: [KernelLine] = []
         var texts: [(t: (path: String, discovered: Bool), o: TextLogIngest.Output)] = []
         for t in found.texts {
-            texts.append((t, TextLogIngest.read(path: t.path, clock: clock.localClock, discovered: t.discovered, podNames: &podNames)))
+            texts.append((t, TextLogIngest.read(path: t.path, clock: clock.localClock, discovered: t.discovered, podNames: &podNames, progress: req.progress)))
         }
         if clock.zoneKnown, let pair = Self.ctimePairs(texts.map(\.o.lines)) {
             clock.bootIntervals.append(pair)

@@ -23,7 +23,7 @@ enum TextLogIngest {
         var spanLines: [KernelLine] = []
     }
 
-    static func read(path: String, clock: LocalClock, discovered: Bool, podNames: inout [String: KubeletNames.Names]) -> Output {
+    static func read(path: String, clock: LocalClock, discovered: Bool, podNames: inout [String: KubeletNames.Names], progress: Bool = false) -> Output {
         let stream: LineStream
         switch LineStream.open(path) {
         case .failure(let w): return Output(report: InputReport(path: path, kind: "text-log", status: .unreadable, warnings: 1, detail: w.message, discovered: discovered), warnings: [w])
@@ -193,9 +193,13 @@ enum TextLogIngest {
                     pos = end + 1
                 }
                 linesSeen = lineNo
+                if progress, stream.bytesRead >> 26 != (stream.bytesRead - Int64(chunk.count)) >> 26 {
+                    FileHandle.standardError.write(Data("\r\u{1B}[K  \((path as NSString).lastPathComponent): \(stream.bytesRead >> 20) MB, \(lineNo) lines".utf8))
+                }
                 return lineNo - first
             }
             total = linesSeen - metaLines
+            if progress && stream.bytesRead >= 1 << 26 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             // Coverage: the first and last kernel lines with a time.
             out.kernelLines += decoder.sampleKernelLines
             var tailLines: [Substring] = []

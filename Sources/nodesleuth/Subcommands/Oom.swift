@@ -26,6 +26,7 @@ struct Oom: ParsableCommand {
         var merged = AnalysisResult()
         // The first input is read as a bundle; the others join it as journals / logs.
         var req = IngestRequest(path: inputs[0])
+        req.progress = stderrIsTerminal && !out.quiet
         for extra in inputs.dropFirst() { req.journals.append(extra) }
         merged = Ingestor().run(req)
         noteMissingKernelLog(merged, path: inputs[0])
