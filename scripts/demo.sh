@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release >&2
 B=testdata/bundles/seed-incident
-exec .build/release/nodesleuth analyze "$B/sosreport-node7" --pcap "$B/captures/any.pcap" "$@"
+# The incident folder as people hand it over: the sosreport and the captures beside it.
+exec .build/release/nodesleuth analyze "$B" "$@"
