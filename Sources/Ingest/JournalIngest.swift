@@ -88,8 +88,16 @@ enum JournalIngest {
                                            detail: (["\(count) entries"] + notes).joined(separator: "; "), discovered: discovered))
         }
         guard !good.isEmpty else { return out }
+        // sd-journal keeps every file open at once: with more files than free descriptors, read
+        // them in batches (in name order: a machine's files rotate in that order), each batch
+        // interleaved by sd-journal, and say so.
+        let batches = Self.batches(good.map(\.path))
+        if batches.count > 1 {
+            out.warnings.append(Warning(source: Provenance(path: label), message: "\(good.count) journal files, more than the open-file limit allows at once: read in \(batches.count) batches (entries are interleaved within a batch only)"))
+        }
+        for batch in batches {
         do {
-            let j = try Journal.open(files: good.map(\.path))
+            let j = try Journal.open(files: batch)
             j.setDataThreshold(0)
             try j.addMatch("_TRANSPORT=kernel")
             try j.seekHead()
@@ -113,10 +121,12 @@ enum JournalIngest {
                                             timeSource: "journal entry: its realtime − monotonic pair + printk time (_SOURCE_MONOTONIC_TIMESTAMP)", uncertainty: 0))
             }
         } catch {
-            out.warnings.append(Warning(source: Provenance(path: label), message: "journal read stopped: \(error)"))
+            out.warnings.append(Warning(source: Provenance(path: label), message: "journal read stopped: \(error) (files \(batch.first.map { ($0 as NSString).lastPathComponent } ?? "") …); kernel entries of these files after that point are missing"))
+        }
         }
         // Pod and container names from kubelet entries (they name the pod UID).
-        if let j = try? Journal.open(files: good.map(\.path)) {
+        for batch in batches {
+        if let j = try? Journal.open(files: batch) {
             j.setDataThreshold(0)
             try? j.addMatch("SYSLOG_IDENTIFIER=kubelet")
             try? j.addMatch("_SYSTEMD_UNIT=kubelet.service")
@@ -129,7 +139,19 @@ enum JournalIngest {
                 }
             }
         }
+        }
         return out
+    }
+
+    /// Files in groups small enough for the free file descriptors (the soft limit, less a margin).
+    static func batches(_ files: [String]) -> [[String]] {
+        var lim = rlimit()
+        var free = 900
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lim) == 0 {
+            free = max(8, Int(min(lim.rlim_cur, 1 << 20)) - 64)
+        }
+        let sorted = files.sorted()
+        return stride(from: 0, to: sorted.count, by: free).map { Array(sorted[$0..<min($0 + free, sorted.count)]) }
     }
 
     /// Journal files under a directory (machine-id subdirectories included).

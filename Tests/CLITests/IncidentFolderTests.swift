@@ -132,4 +132,25 @@ struct IncidentFolderTests {
         let inputs = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])["inputs"] as? [[String: Any]]
         #expect(inputs?.contains { ($0["path"] as? String ?? "").hasSuffix("node7-\\xff\\xfe.log") && ($0["detail"] as? String ?? "").contains("not UTF-8") } == true, "\(String(describing: inputs))")
     }
+
+    @Test("more journal files than free file descriptors: read in batches, no kill lost, and said")
+    func manyJournalFiles() throws {
+        let d = try tmp("journals")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let j = CLI.repo.appendingPathComponent(CLI.bundle + "/var/log/journal")
+        let file = try #require(FileManager.default.enumerator(atPath: j.path)?.compactMap { $0 as? String }.first { $0.hasSuffix(".journal") })
+        for i in 0..<100 { try FileManager.default.copyItem(at: j.appendingPathComponent(file), to: d.appendingPathComponent("system@\(i).journal")) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -n 48 && exec '\(CLI.binary.path)' oom '\(d.path)' --format json"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect((json["oom_kills"] as? [Any])?.count == 3)
+        #expect((json["warnings"] as? [[String: Any]])?.contains { ($0["message"] as? String ?? "").contains("batches") } == true)
+    }
 }
