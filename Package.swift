@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "nodesleuth", targets: ["nodesleuth"]),
         // For the fuzz targets in scripts/fuzz (a package of their own that depends on this one).
-        .library(name: "NodeSleuthParsers", targets: ["ForensicModel", "KernelEvents", "NetworkEvents", "PcapFile", "Correlation"]),
+        .library(name: "NodeSleuthParsers", targets: ["ForensicModel", "KernelEvents", "NetworkEvents", "PcapFile", "Correlation", "BundleArchive"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -9,6 +9,12 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
+/// libarchive's message for the last error (it may have none: NULL, found by fuzzing).
+func errorText(_ a: OpaquePointer, or fallback: String = "unknown libarchive error") -> String {
+    guard let p = archive_error_string(a) else { return fallback }
+    return String(cString: p)
+}
+
 /// Extracts the members of a sosreport tarball (.tar, .tar.gz, .tar.xz, .tar.bz2) that a filter
 /// selects into a private directory, with libarchive. Refuses members that would escape it
 /// (absolute paths, `..`, hard or symbolic links pointing outside). The archive handle never
@@ -79,7 +85,7 @@ public final class BundleArchive {
         archive_read_support_filter_all(a)
         archive_read_support_format_all(a)
         guard archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK else {
-            let msg = String(cString: archive_error_string(a))
+            let msg = errorText(a)
             rmdir(root)
             throw ArchiveError(message: "\(path): \(msg)")
         }
@@ -92,7 +98,7 @@ public final class BundleArchive {
             let r = archive_read_next_header(a, &entry)
             if r == ARCHIVE_EOF { break }
             if r != ARCHIVE_OK && r != ARCHIVE_WARN {
-                result.error = String(cString: archive_error_string(a))
+                result.error = errorText(a)
                 break
             }
             guard let entry, let cpath = archive_entry_pathname(entry) else { continue }
@@ -144,7 +150,7 @@ public final class BundleArchive {
                 while true {
                     let r = archive_read_data_block(a, &block, &size, &offset)
                     if r == ARCHIVE_EOF { break }
-                    if r < ARCHIVE_WARN { result.error = "\(name): " + String(cString: archive_error_string(a)); break }
+                    if r < ARCHIVE_WARN { result.error = "\(name): " + errorText(a); break }
                     if result.bytes + Int64(size) > limits.maxBytes {
                         failed = "cut at the \(limits.maxBytes >> 20) MiB extraction cap (--max-extract-mb)"
                         result.error = "stopped at \(limits.maxBytes >> 20) MiB extracted (--max-extract-mb); the rest of the archive was not read"
@@ -167,7 +173,53 @@ public final class BundleArchive {
                 if result.error != nil { break }
             }
         }
+        // Links that each looked harmless may chain out of the tree (`up -> ../..`, then
+        // `esc -> up/../../..`): once all are in place, remove every link that resolves outside.
+        for bad in escapingLinks(root) {
+            unlink(root + "/" + bad)
+            result.refused.append((bad, "symbolic link resolves outside the bundle through other links"))
+        }
         return result
+    }
+
+    /// Symbolic links under `root` whose target, resolved on the extracted tree, leaves it.
+    static func escapingLinks(_ root: String) -> [String] {
+        guard let realRoot = realpath(root, nil).map({ p in defer { free(p) }; return String(cString: p) }) else { return [] }
+        var out: [String] = []
+        func walk(_ rel: String) {
+            let dir = rel.isEmpty ? root : root + "/" + rel
+            guard let d = opendir(dir) else { return }
+            var names: [String] = []
+            while let e = readdir(d) {
+                let n = withUnsafePointer(to: e.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+                if n != "." && n != ".." { names.append(n) }
+            }
+            closedir(d)
+            for n in names {
+                let r = rel.isEmpty ? n : rel + "/" + n
+                var st = stat()
+                guard lstat(root + "/" + r, &st) == 0 else { continue }
+                if (st.st_mode & S_IFMT) == S_IFDIR { walk(r); continue }
+                guard (st.st_mode & S_IFMT) == S_IFLNK else { continue }
+                // Resolve as far as the tree goes: a dangling link (etc/localtime whose zone file was
+                // not collected) is judged by the deepest part of its target that exists.
+                var buf = [CChar](repeating: 0, count: 4096)
+                let n = readlink(root + "/" + r, &buf, buf.count - 1)
+                guard n > 0 else { continue }
+                let target = String(cString: Array(buf[0..<n]) + [0])
+                let linkDir = root + "/" + (r.split(separator: "/").dropLast().joined(separator: "/"))
+                var candidate = target.hasPrefix("/") ? target : linkDir + "/" + target
+                var real: String?
+                for _ in 0..<64 {
+                    if let p = realpath(candidate, nil) { real = String(cString: p); free(p); break }
+                    guard let slash = candidate.lastIndex(of: "/"), slash != candidate.startIndex else { break }
+                    candidate = String(candidate[..<slash])
+                }
+                if let real, !(real == realRoot || real.hasPrefix(realRoot + "/")) { out.append(r) }
+            }
+        }
+        walk("")
+        return out
     }
 
     /// A member path made relative and checked: no absolute path, no `..` escaping the root.
@@ -253,9 +305,9 @@ public final class DecompressingReader {
             let me = Unmanaged<DecompressingReader>.fromOpaque(ctx!).takeUnretainedValue()
             return me.next(out)
         }, nil)
-        guard r == ARCHIVE_OK else { throw ArchiveError(message: String(cString: archive_error_string(a))) }
+        guard r == ARCHIVE_OK else { throw ArchiveError(message: errorText(a)) }
         var entry: OpaquePointer?
-        guard archive_read_next_header(a, &entry) == ARCHIVE_OK else { throw ArchiveError(message: archive_error_string(a).map { String(cString: $0) } ?? "no data") }
+        guard archive_read_next_header(a, &entry) == ARCHIVE_OK else { throw ArchiveError(message: errorText(a, or: "no data")) }
     }
 
     deinit { archive_read_free(a) }
@@ -281,7 +333,7 @@ public final class DecompressingReader {
     /// Decompressed bytes into `buf`; 0 at the end.
     public func read(into buf: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
         let n = archive_read_data(a, buf.baseAddress, buf.count)
-        if n < 0 { throw ArchiveError(message: String(cString: archive_error_string(a))) }
+        if n < 0 { throw ArchiveError(message: errorText(a)) }
         return n
     }
 }

@@ -63,3 +63,12 @@ for p in glob.glob(os.path.join(root, "testdata/bundles/seed-incident/sosreport-
          glob.glob(os.path.join(root, "testdata/bundles/seed-incident/sosreport-node7/sos_commands/networking/*")):
     put("FuzzPsListing", os.path.basename(p), open(p, "rb").read())
 print(out)
+# FuzzArchive: the hostile tarball and small real tarballs of the demo bundle's files
+import io as _io, tarfile as _tarfile
+put("FuzzArchive", "evil.tar.gz", open(os.path.join(root, "testdata/archives/evil-bundle.tar.gz"), "rb").read())
+_b = _io.BytesIO()
+with _tarfile.open(fileobj=_b, mode="w") as _t:
+    _t.add(os.path.join(root, "testdata/bundles/seed-incident/sosreport-node7/sos_commands/kernel/dmesg"), arcname="s/sos_commands/kernel/dmesg")
+    _t.add(os.path.join(root, "testdata/bundles/seed-incident/sosreport-node7/etc"), arcname="s/etc")
+put("FuzzArchive", "small.tar", _b.getvalue())
+
