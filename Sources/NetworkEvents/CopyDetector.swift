@@ -47,8 +47,12 @@ struct SegmentHashes: Sendable {
 
 /// Recognises the copies `tcpdump -i any` (or a multi-interface pcapng) records of one packet:
 /// same fingerprint (fields no device rewrites), within `window`, on a capture signature the
-/// group has not used yet (shared/docs/any-capture-dupes.md). Identical packets on the same
-/// signature are kept: that is a real retransmission.
+/// group has not used yet (shared/docs/any-capture-dupes.md). On the same signature, a packet is a
+/// copy only when it is the same bytes (fingerprint and TTL) within `sameInterfaceNanos` (1 ms):
+/// what a capture taken twice, a mirror port or `editcap -D` material holds. No TCP stack resends
+/// that fast (Linux's minimum RTO is 200 ms, a fast retransmit waits for three dup ACKs, and even
+/// TLP waits for a 2-RTT probe timeout of at least 10 ms), and a resent segment usually carries a
+/// new IP ID anyway; a later identical packet is a real retransmission.
 ///
 /// Decisions come out in file order, each once its packet is `window` old: by then every copy
 /// of a packet has arrived, so a group is decided when its first packet leaves, and its later
@@ -77,6 +81,11 @@ public struct CopyDetector: Sendable {
     }
 
     public let windowNanos: Int64
+    /// Same-signature copies: identical packets this close together.
+    public let sameInterfaceNanos: Int64 = 1_000_000
+    /// The fingerprint index never grows past this many slots: beyond it, a full probe run gives
+    /// its oldest waiting group's slot away (that group just takes no more copies).
+    static let maxIndexSlots = 1 << 20
     /// Packets in file order: `pending[..<head]` handed out, `[head..<ready]` decided (final),
     /// `[ready..<end]` waiting for their window to pass; slots from `end` on are spare (kept for
     /// reuse, so adding a packet writes its segment into place instead of building an entry).
@@ -116,6 +125,9 @@ public struct CopyDetector: Sendable {
     }
 
     public init(windowNanos: Int64 = 10_000_000) { self.windowNanos = windowNanos }
+
+    /// Slots of the fingerprint index (for the bound test).
+    var indexSlots: Int { openAbs.count }
 
     /// Adds a segment (file order) and collects every decision that became final.
     public mutating func push(_ s: TCPSegment, into out: inout [Decision]) {
@@ -195,21 +207,38 @@ public struct CopyDetector: Sendable {
             }
             guard openHash[slot] == fh, pending[a - base].segment.fingerprint == fp else { continue }
             let i = a - base
-            if i < n, time &- pending[i].segment.time <= windowNanos, !uses(group: i, pending[n].segment.signature) {
-                pending[i].members.append(abs)
-                return nil
+            if i < n, time &- pending[i].segment.time <= windowNanos {
+                if !uses(group: i, pending[n].segment.signature) {
+                    pending[i].members.append(abs)
+                    return nil
+                }
+                // the same interface again: a copy only if byte-identical and within 1 ms
+                if time &- pending[i].segment.time <= sameInterfaceNanos, pending[i].segment.ttl == pending[n].segment.ttl {
+                    pending[i].members.append(abs)
+                    return nil
+                }
             }
             // too old, or that interface already has its copy: a new group takes the slot
             openAbs[slot] = abs
             return nil
         }
-        while free < 0 {
+        if free < 0 && openAbs.count < Self.maxIndexSlots {
             growOpenIndex(live: live)
             mask = openAbs.count - 1
             for p in 0..<Self.probes where openAbs[(Int(truncatingIfNeeded: fh) &+ p) & mask] < live {
                 free = (Int(truncatingIfNeeded: fh) &+ p) & mask
                 break
             }
+        }
+        if free < 0 {
+            // Many waiting groups share this hash (packets that differ only in fields the
+            // fingerprint hash leaves out): growing would not separate them. The oldest gives way.
+            var oldest = Int(truncatingIfNeeded: fh) & mask
+            for p in 1..<Self.probes {
+                let slot = (Int(truncatingIfNeeded: fh) &+ p) & mask
+                if openAbs[slot] < openAbs[oldest] { oldest = slot }
+            }
+            free = oldest
         }
         openHash[free] = fh
         openAbs[free] = abs
@@ -228,7 +257,12 @@ public struct CopyDetector: Sendable {
             for (h, a) in zip(oldHash, oldAbs) where a >= live {
                 var p = 0
                 while p < Self.probes, openAbs[(Int(truncatingIfNeeded: h) &+ p) & mask] >= live { p += 1 }
-                guard p < Self.probes else { size *= 2; continue rebuild }
+                guard p < Self.probes else {
+                    // Doubling separates different hashes only: with the ceiling reached (or
+                    // equal hashes), the group keeps no slot instead of the index growing forever.
+                    if size * 2 <= Self.maxIndexSlots { size *= 2; continue rebuild }
+                    continue
+                }
                 openHash[(Int(truncatingIfNeeded: h) &+ p) & mask] = h
                 openAbs[(Int(truncatingIfNeeded: h) &+ p) & mask] = a
             }

@@ -38,18 +38,37 @@ struct AnalyzerUnitTests {
         #expect(a.analyze(seg(4, t: 701, from: 1, 1000, to: 2, 80, seq: 9000, ack: 1, flags: 0x18, len: 10)).flags.isEmpty)
     }
 
-    @Test("copies on another interface within the window are copies; the same interface again is a real retransmission")
+    @Test("copies on another interface within the window are copies; the same interface again is a copy only when byte-identical within 1 ms")
     func copyRule() {
         var d = CopyDetector()
         var out: [CopyDetector.Decision] = []
         var p1 = seg(1, t: 0, from: 1, 1000, to: 2, 80, seq: 100, ack: 1, flags: 0x18, len: 10)
         p1.signature = CaptureSignature(kind: 3, ifindex: 5, outgoing: false, addr: 0, vlan: 0)
         var p2 = p1; p2.frame = 2; p2.time += 5_000; p2.signature.ifindex = 9; p2.signature.outgoing = true
-        var p3 = p1; p3.frame = 3; p3.time += 8_000   // same interface as frame 1
-        for p in [p1, p2, p3] { d.push(p, into: &out) }
+        var p3 = p1; p3.frame = 3; p3.time += 8_000        // same interface, same bytes, 8 µs: captured twice
+        var p4 = p1; p4.frame = 4; p4.time += 2_000_000    // same interface, same bytes, 2 ms: resent
+        var p5 = p1; p5.frame = 5; p5.time += 2_500_000    // ... and that one captured twice
+        var p6 = p1; p6.frame = 6; p6.time += 2_600_000; p6.ttl = 63   // another TTL: not the same bytes
+        for p in [p1, p2, p3, p4, p5, p6] { d.push(p, into: &out) }
         d.finish(into: &out)
-        #expect(out.map(\.segment.frame) == [1, 2, 3])
-        #expect(out.map(\.copyOf) == [nil, 1, nil])
+        #expect(out.map(\.segment.frame) == [1, 2, 3, 4, 5, 6])
+        #expect(out.map(\.copyOf) == [nil, 1, 1, nil, 4, nil])
+    }
+
+    @Test("packets whose fingerprints share a hash cannot grow the copy index without bound")
+    func indexCeiling() {
+        var d = CopyDetector()
+        var out: [CopyDetector.Decision] = []
+        // same seq, ack, IP id, length and payload (the hashed fields), other windows: one hash,
+        // 200 000 different fingerprints, all inside one 10 ms window
+        for i in 0..<200_000 {
+            var p = seg(1, t: Double(i) * 1e-8, from: 1, 1000, to: 2, 80, seq: 100, ack: 1, flags: 0x10, len: 0, win: UInt16(i & 0xFFFF))
+            p.frame = i + 1
+            p.fingerprint.ipID = 7
+            d.push(p, into: &out)
+            out.removeAll(keepingCapacity: true)
+        }
+        #expect(d.indexSlots <= CopyDetector.maxIndexSlots)
     }
 }
 

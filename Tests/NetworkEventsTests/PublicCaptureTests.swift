@@ -25,3 +25,20 @@ struct PublicCaptureTests {
         #expect(mismatches.isEmpty, "\(file): \(mismatches.count) frames differ: \(mismatches.prefix(8))")
     }
 }
+
+@Suite("Public captures: the real view", .enabled(if: PublicCaptures.available, "../shared/testdata-public/pcap is absent: public capture checks skipped"))
+struct PublicRealViewTests {
+    /// Captures whose every packet was recorded more than once on the same interface (byte for
+    /// byte, microseconds apart) or replayed on VLAN stacks: Wireshark's flags are copies only.
+    @Test("same-interface duplicates are copies: no real retransmission or dup ACK left", arguments: [
+        "ssh-dups.pcap", "m57-long-49600-80-cut.pcap", "vlan-pcp-dei.pcapng",
+    ])
+    func noRealRetransmissions(file: String) throws {
+        let (analysis, report, _) = CaptureIngest.read(path: PublicCaptures.dir.appendingPathComponent(file).path, options: .init(keepCopies: false))
+        let s = try #require(analysis, "\(report.detail)").summary
+        #expect(s.retransmissionsWireshark > 0, "the file shows Wireshark retransmissions")
+        #expect(s.retransmissionsReal == 0, "\(file): \(s.retransmissionsReal) real")
+        #expect(s.dupAcksReal == 0, "\(file): \(s.dupAcksReal) real dup ACKs")
+        #expect(s.duplicateCopies > 0)
+    }
+}
