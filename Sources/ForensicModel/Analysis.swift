@@ -7,6 +7,17 @@ public struct LogCoverage: Sendable, Hashable {
     public init(path: String, start: Timestamp?, end: Timestamp?) { self.path = path; self.start = start; self.end = end }
 }
 
+/// Real retransmissions checked against a capture from the other end of their connection.
+public struct BothEnds: Sendable, Equatable {
+    public var checked = 0
+    public var reachedOtherEnd = 0
+    public var lostBetween = 0
+    /// A capture's segment table filled up: the rest could not be checked.
+    public var incomplete = false
+    public var example: Provenance?
+    public init() {}
+}
+
 /// Everything one run found, before it is reported.
 public struct AnalysisResult: Sendable {
     public var inputs: [InputReport] = []
@@ -28,6 +39,10 @@ public struct AnalysisResult: Sendable {
     public var hypotheses: [Hypothesis] = []
     /// Real retransmissions that another capture file holds too (counted once).
     public var crossCaptureCopies: Int = 0
+    /// Captures from both ends: of the real retransmissions of connections both captures saw,
+    /// how many had reached the other capture point (the receiver got it and did not answer in
+    /// time: it stalled, or its ACK was lost) and how many never did (lost between the two).
+    public var bothEnds: BothEnds?
     /// The answer and how sure it is (set by the correlator).
     public var verdict: Verdict?
     /// When the bundle was collected (logs in a bundle cover time up to it).

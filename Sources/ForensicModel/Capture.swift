@@ -75,6 +75,10 @@ public struct RetransmissionEvent: Sendable {
     public var seq: UInt32?
     /// Set when `copyOf` is a frame of another capture file (two capture points saw the same packet).
     public var copyIn: String?
+    /// Hash of the segment's direction (addresses and ports) and of its connection, to look the
+    /// same segment up in another capture (`SegmentKeys`).
+    public var directedHash: UInt64?
+    public var conversationHash: UInt64?
 
     public init(frame: Int, time: Timestamp, flow: String, kind: String, copyOf: Int?, isSYN: Bool, rto: Double?, capturePath: String, seq: UInt32? = nil) {
         self.frame = frame; self.time = time; self.flow = flow; self.kind = kind

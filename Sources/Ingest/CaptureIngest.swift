@@ -9,6 +9,8 @@ public enum CaptureIngest {
         public var keepCopies = false
         public var recordFrames = false
         public var copyWindowNanos: Int64 = 10_000_000
+        /// Keep the real view's segment and connection hashes (several captures: both ends).
+        public var recordSegmentKeys = false
         /// Print progress on stderr (the CLI sets it when stderr is a terminal).
         public var progress = false
         /// Two threads (reading + decoding, then detection + views) where there are two cores; one
@@ -31,8 +33,9 @@ public enum CaptureIngest {
         // Two stages on two threads: this one reads (libpcap or the pcapng reader) and decodes;
         // a second one runs the copy detector and both views. Frames go over in batches, in order.
         let pipe = FramePipe()
-        let initial = CaptureAnalysis(path: path, linkTypeName: "", keepCopies: options.keepCopies,
+        var initial = CaptureAnalysis(path: path, linkTypeName: "", keepCopies: options.keepCopies,
                                       copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames)
+        initial.recordSegmentKeys = options.recordSegmentKeys
         var feeder = Feeder(pipe: pipe, direct: options.twoThreads ? nil : initial, progress: options.progress, name: name)
         let end: PcapEnd
         var linkTypeName: String

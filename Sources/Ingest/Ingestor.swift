@@ -306,15 +306,18 @@ public struct Ingestor {
 
         // 5. Captures.
         var seenPcaps: Set<String> = []
+        var keys: [String: SegmentKeys] = [:]
+        let several = Set(found.pcaps.map { URL(fileURLWithPath: $0.0).resolvingSymlinksInPath().path }).count > 1
         for (p, discovered) in found.pcaps {
             let real = URL(fileURLWithPath: p).resolvingSymlinksInPath().path
             guard seenPcaps.insert(real).inserted else { continue }
-            let (analysis, report0, warnings) = CaptureIngest.read(path: p, options: { var o = CaptureIngest.Options(keepCopies: req.keepCopies); o.progress = req.progress; return o }())
+            let (analysis, report0, warnings) = CaptureIngest.read(path: p, options: { var o = CaptureIngest.Options(keepCopies: req.keepCopies); o.progress = req.progress; o.recordSegmentKeys = several; return o }())
             var report = report0
             report.discovered = discovered
             result.inputs.append(report)
             result.warnings += warnings
             if let analysis {
+                if let k = analysis.segmentKeys { keys[p] = k }
                 result.captures.append(analysis.summary)
                 result.retransmissions += analysis.events
                 for z in analysis.zeroWindows {
@@ -326,7 +329,30 @@ public struct Ingestor {
             }
         }
         Self.dedupeAcrossCaptures(&result)
+        if keys.count > 1 { result.bothEnds = Self.bothEnds(result.retransmissions, keys) }
         return result
+    }
+
+    /// For each real retransmission of a connection another capture also saw: had the segment's
+    /// original reached the other capture point before the retransmission was sent (its first
+    /// sighting there earlier than the retransmission less half its RTO: clocks of two hosts
+    /// under NTP agree far better than that), or not?
+    static func bothEnds(_ events: [RetransmissionEvent], _ keys: [String: SegmentKeys]) -> BothEnds? {
+        var b = BothEnds()
+        var counted = Set<UInt64>()
+        for e in events where e.copyOf == nil {
+            guard let d = e.directedHash, let c = e.conversationHash, let seq = e.seq else { continue }
+            let k = SegmentKeys.key(directed: d, seq: seq)
+            for (path, other) in keys where path != e.capturePath && other.conversations.contains(c) {
+                guard counted.insert(k).inserted else { break }
+                b.checked += 1
+                let before = e.time.nanos - Int64(((e.rto ?? 0.2) / 2) * 1e9)
+                if let first = other.segments[k], first <= before { b.reachedOtherEnd += 1; b.example = b.example ?? e.provenance } else { b.lostBetween += 1 }
+                if other.full { b.incomplete = true }
+                break
+            }
+        }
+        return b.checked > 0 ? b : nil
     }
 
     /// Two capture points (an `-i any` file and a veth file, a capture split in two that

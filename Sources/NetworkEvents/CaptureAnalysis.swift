@@ -29,6 +29,13 @@ public struct CaptureAnalysis: Sendable {
     public var wiresharkFrames: [Int: TCPFrameAnalysis] { views.wiresharkFrames }
     public var realFrames: [Int: TCPFrameAnalysis] { views.realFrames }
     public var copyFrames: [Int: Int] { views.copyFrames }
+    /// The data segments and connections of the real view (when `recordSegmentKeys`), to tell,
+    /// with a capture from the other end, whether a retransmitted segment had reached it.
+    public var segmentKeys: SegmentKeys? { views.segmentKeys }
+    public var recordSegmentKeys: Bool {
+        get { views.segmentKeys != nil }
+        set { views.segmentKeys = newValue ? SegmentKeys() : nil }
+    }
     /// Conversations quiet this long are retired (closed ones after `closedIdleNanos`).
     public var idleNanos: Int64 { get { views.idleNanos } set { views.idleNanos = newValue } }
     public var closedIdleNanos: Int64 { get { views.closedIdleNanos } set { views.closedIdleNanos = newValue } }
@@ -135,6 +142,7 @@ struct CaptureViews: Sendable {
     var wiresharkFrames: [Int: TCPFrameAnalysis] = [:]
     var realFrames: [Int: TCPFrameAnalysis] = [:]
     var copyFrames: [Int: Int] = [:]
+    var segmentKeys: SegmentKeys?
 
     /// Both views' conversations, by the Wireshark view's key (see `ViewPair`).
     private var pairs = FlatTable<ConversationKey, ViewPair>()
@@ -286,6 +294,7 @@ struct CaptureViews: Sendable {
 
     private mutating func record(real seg: borrowing TCPSegment, analysis a: TCPFrameAnalysis) {
         if recordFrames, !a.flags.isEmpty { realFrames[seg.frame] = a }
+        if segmentKeys != nil { segmentKeys!.add(seg) }
         if a.flags.contains(.zeroWindow), zeroWindows.count < 100_000 { zeroWindows.append((seg.time, seg.frame)) }
         if seg.isRST, resets.count < 100_000 { resets.append((seg.time, seg.frame)) }
         if a.flags.contains(.duplicateACK) { summary.dupAcksReal += 1 }
@@ -293,8 +302,33 @@ struct CaptureViews: Sendable {
         summary.retransmissionsReal += 1
         summary.retransmissionsByKind[kind, default: 0] += 1
         if seg.isSYN { summary.synRetransmissionsReal += 1 }
-        events.append(RetransmissionEvent(frame: seg.frame, time: Timestamp(nanos: seg.time), flow: seg.flowDescription,
-                                          kind: kind, copyOf: nil, isSYN: seg.isSYN, rto: a.rto, capturePath: summary.path, seq: seg.seq))
+        var ev = RetransmissionEvent(frame: seg.frame, time: Timestamp(nanos: seg.time), flow: seg.flowDescription,
+                                     kind: kind, copyOf: nil, isSYN: seg.isSYN, rto: a.rto, capturePath: summary.path, seq: seg.seq)
+        ev.directedHash = DirectedTuple(seg).hash64
+        ev.conversationHash = ConversationKey(seg).hash64
+        events.append(ev)
+    }
+}
+
+/// The data segments (direction, seq, length) and connections a capture's real view holds,
+/// as hashes, bounded: enough to ask "did this segment reach the other capture point?".
+public struct SegmentKeys: Sendable {
+    /// Segment hash → when it was first seen (ns).
+    public private(set) var segments: [UInt64: Int64] = [:]
+    public private(set) var conversations = Set<UInt64>()
+    /// Past this many segments, no more are added (and `full` says so).
+    public static let limit = 4_000_000
+    public private(set) var full = false
+
+    public static func key(directed: UInt64, seq: UInt32) -> UInt64 { mix64(directed ^ UInt64(seq) &* 0x9E37_79B9_7F4A_7C15) }
+
+    mutating func add(_ s: TCPSegment) {
+        if conversations.count < Self.limit { conversations.insert(ConversationKey(s).hash64) }
+        let carries = s.segmentLength > 0 || s.isSYN
+        guard carries else { return }
+        if segments.count >= Self.limit { full = true; return }
+        let k = Self.key(directed: DirectedTuple(s).hash64, seq: s.seq)
+        if segments[k] == nil { segments[k] = s.time }
     }
 }
 

@@ -14,6 +14,8 @@ public enum JSONReport {
         envelope(r, version: version, [
             ("node", .opt(r.node)),
             ("verdict", r.verdict.map(verdict) ?? .null),
+            ("both_ends", r.bothEnds.map { b in .object([("checked", .int(b.checked)), ("reached_other_end", .int(b.reachedOtherEnd)),
+                                                         ("lost_between", .int(b.lostBetween)), ("incomplete", .bool(b.incomplete))]) } ?? .null),
             ("log_coverage", .array(r.logCoverage.map { .object([("path", .string($0.path)), ("start", ts($0.start)), ("end", ts($0.end))]) })),
             ("clock_notes", .array(r.clockNotes.map(JSON.string))),
             ("oom_kills", .array(r.oomKills.map(oom))),

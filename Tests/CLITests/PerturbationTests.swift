@@ -130,6 +130,10 @@ struct PerturbationTests {
         let bursts = try #require(j["bursts"] as? [[String: Any]])
         #expect(bursts.reduce(0) { $0 + ($1["retransmissions"] as? Int ?? 0) } == 26)   // TRUTH.json: 26 real retransmissions
         #expect((j["verdict"] as? [String: Any])?["id"] as? String == "oom-kill-stall")
+        // two capture points that saw the same packets: every original reached "the other one"
+        let ends = try #require(j["both_ends"] as? [String: Any])
+        #expect(ends["lost_between"] as? Int == 0)
+        #expect((ends["checked"] as? Int ?? 0) > 0 && ends["checked"] as? Int == ends["reached_other_end"] as? Int)
     }
 
     @Test("a soft lockup placed only by uptime (± 30 s) is not blamed confidently; with dmesg -T it is placed to a second")

@@ -30,6 +30,16 @@ extension Correlator {
             h.evidence.append(Evidence("the node's TCP stack retransmitted \(Int(rs.value)) segments since boot (RetransSegs)", source: rs.source.description))
         }
         h.nextStep = "Capture on both ends (client and server node) to see where packets are lost; check NIC and switch counters."
+        // Captures from two points answer where a resent segment's original went. Where the two
+        // points are is the user's to know (two interfaces of one node look like two ends), so
+        // this is reported as evidence, not folded into the score.
+        if let b = r.bothEnds {
+            let text = "with two capture points: of \(b.checked) real retransmission(s) of connections both captures saw, \(b.lostBetween) never reached the other capture point before being resent (lost between them), \(b.reachedOtherEnd) had reached it (the receiving node got the segment and did not answer in time: it stalled, or its ACK was lost)" + (b.incomplete ? "; a capture's segment table filled up, the rest unchecked" : "")
+            if b.lostBetween > 0 { h.evidence.insert(Evidence(text), at: 0) } else { h.counterEvidence.insert(Evidence(text, source: b.example?.description), at: 0) }
+            h.nextStep = b.lostBetween > 0
+                ? "If the two captures were taken at the two ends: find the hop that drops packets between them (NIC, switch and overlay counters)."
+                : "If the two captures were taken at the two ends, the network delivered these segments: look at the receiving node (what stalled it at those times)."
+        }
         return h
     }
 }
