@@ -9,7 +9,7 @@ import KernelEvents
 /// `KernelLineDecoder`. The file is streamed (`LineStream`): lines are first tested as bytes
 /// (NeedleFilter / OOMLineGate) and only candidates are decoded.
 enum TextLogIngest {
-    enum Format: String { case text, journalExport = "journal-export", journalJSON = "journal-json", journalVerbose = "journal-verbose" }
+    enum Format: String { case text, journalExport = "journal-export", journalJSON = "journal-json", journalJSONPretty = "journal-json-pretty", journalVerbose = "journal-verbose" }
 
     struct Output {
         var lines: [KernelLine] = []
@@ -45,7 +45,7 @@ enum TextLogIngest {
             if e.isKernel, let msg = e.message {
                 var m = msg
                 let ok = gated || m.withUTF8 { gate.pass(UnsafeRawBufferPointer($0)) }
-                if ok, var l = e.kernelLine(kind: format == .journalVerbose ? .journalText : .journalExport, provenance: prov) {
+                if ok, var l = e.kernelLine(kind: format == .journalVerbose || format == .journalJSONPretty ? .journalText : .journalExport, provenance: prov) {
                     l.timeSource = e.monotonic != nil ? "journal entry (\(format.rawValue)): realtime − monotonic + printk time" : "journal entry (\(format.rawValue)): reception time"
                     l.uncertainty = e.monotonic != nil ? 0 : 1
                     out.lines.append(l)
@@ -92,6 +92,30 @@ enum TextLogIngest {
                 }
             }
             if let c = cur { addEntry(c, Provenance(path: path, line: curLine)) }
+        case .journalJSONPretty:
+            // one object over many lines: gathered from `{` to the `}` that closes it
+            var object: [UInt8] = []
+            var startLine = 0
+            readError = stream.forEachBatch { chunk, _, first in
+                return LineScanner.forEachLine(chunk) { n0, _, raw in
+                    let n = first + n0
+                    if object.isEmpty {
+                        guard raw.first == 0x7B else { if !raw.isEmpty { unparsed += 1; firstUnparsed = firstUnparsed ?? n }; return }
+                        startLine = n
+                    }
+                    object += raw
+                    object.append(0x0A)
+                    guard raw.first == 0x7D else { return }
+                    total += 1
+                    object.withUnsafeBytes { b in
+                        if gate.pass(b) || podNeedle.matches(b) {
+                            if let e = JournalJSONFormat.entry(b) { addEntry(e, Provenance(path: path, line: startLine), gated: true) }
+                            else { unparsed += 1; firstUnparsed = firstUnparsed ?? startLine }
+                        }
+                    }
+                    object.removeAll(keepingCapacity: true)
+                }
+            }
         case .journalJSON:
             readError = stream.forEachBatch { chunk, _, first in
                 return LineScanner.forEachLine(chunk) { n0, _, raw in
@@ -238,7 +262,7 @@ enum TextLogIngest {
         if total == 0 && metaLines > 0 {
             detail = "no entries (only journalctl's own messages, e.g. '-- No entries --')"
         } else {
-            let unit = format == .journalExport || format == .journalVerbose ? "entries" : "lines"
+            let unit = format == .journalExport || format == .journalVerbose || format == .journalJSONPretty ? "entries" : "lines"
             detail = "\(total) \(unit), \(stream.bytesRead) bytes\(stream.compression.map { " (\($0)-compressed)" } ?? "")"
             if format == .text {
                 detail += "; \(decoder.sampleKernelLines) of the first \(decoder.sampleLines) lines are kernel messages"
@@ -307,6 +331,11 @@ enum TextLogIngest {
         if trimmed.hasPrefix("{") || trimmed.hasPrefix("\u{1E}{"),
            let firstLine = trimmed.split(separator: "\n").first, firstLine.contains("\"MESSAGE\"") || firstLine.contains("\"__CURSOR\"") || firstLine.contains("\"__REALTIME_TIMESTAMP\"") {
             return .journalJSON
+        }
+        // json-pretty: `{` alone on the first line, then `\t"FIELD" : value,` lines
+        if let firstLine = trimmed.split(separator: "\n").first, firstLine.trimmingCharacters(in: .whitespaces) == "{",
+           let object = trimmed.range(of: "\n}"), trimmed[..<object.lowerBound].contains("\"__CURSOR\"") || trimmed[..<object.lowerBound].contains("\"MESSAGE\"") {
+            return .journalJSONPretty
         }
         for l in trimmed.split(separator: "\n").prefix(40) {
             if l.hasPrefix("-- ") || l.first?.isWhitespace == true { continue }

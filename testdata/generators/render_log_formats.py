@@ -57,6 +57,7 @@ jc("journalctl-verbose.log", "-o", "verbose")
 jc("journalctl-export.log", "-o", "export")
 jc("journalctl-json.log", "-o", "json")
 jc("journalctl-json-seq.log", "-o", "json-seq")
+jc("journalctl-json-pretty.log", "-o", "json-pretty")
 
 # dmesg variants from the raw dmesg
 raw = open(os.path.join(BUNDLE, "sos_commands/kernel/dmesg")).read().splitlines()
