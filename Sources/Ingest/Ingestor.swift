@@ -101,7 +101,9 @@ public struct Ingestor {
         let keys = ["/sos_commands/kernel/", "/sos_commands/logs/", "/sos_commands/process/", "/sos_commands/date/",
                     "/sos_commands/host/", "/sos_commands/general/", "/sos_commands/systemd/", "/sos_commands/networking/nstat",
                     "/sos_commands/networking/netstat_-s", "/var/log/journal/", "/run/log/journal/", "/var/log/messages",
-                    "/var/log/syslog", "/var/log/kern.log", "/var/log/dmesg", "/proc/stat", "/proc/net/softnet_stat",
+                    "/var/log/syslog", "/var/log/kern.log", "/var/log/kern", "/var/log/dmesg", "/var/log/boot.log",
+                    "/var/log/console", "/var/log/warn", "/var/log/localmessages", "/proc/stat", "/proc/uptime",
+                    "/sos_reports/manifest.json", "/etc/hostname", "/usr/share/zoneinfo/", "/proc/net/softnet_stat",
                     "/proc/sys/net/netfilter/", "/etc/localtime", "/etc/timezone", "/version.txt"]
         if keys.contains(where: { r.contains($0) }) { return true }
         if r.hasSuffix("/status") || r.hasSuffix("/cgroup"), r.contains("/proc/") { return true }

@@ -173,7 +173,7 @@ public struct KernelLineDecoder: Sendable {
             // A time, then another tool's words, then a printk stamp (a shipper, a test framework,
             // `kubectl logs --timestamps`): the kernel message is behind the stamp, and the time is
             // when that tool saw the line (a `dmesg` dump read at collection time), not the kernel's.
-            if layout != .printk, let at = Self.findPrintk(rest), let (micros, msg) = parsePrintkStamp(rest[at...]) {
+            if layout != .printk, layout != .dmesgCtime, let at = Self.findPrintk(rest), let (micros, msg) = parsePrintkStamp(rest[at...]) {
                 return DecodedLine(.kernel, msg, layout: .prefixed, micros: micros, wall: nil)
             }
             // printk / dmesg -T / dmesg iso: the message follows the stamp
