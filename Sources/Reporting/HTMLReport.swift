@@ -44,7 +44,12 @@ public enum HTMLReport {
 
         """
         if let top = r.hypotheses.first {
-            h += "<p class=\"verdict\"><b>Verdict:</b> " + (top.score > 0 ? "<b>\(esc(top.id.rawValue))</b> (score \(f3(top.score))): \(esc(top.summary))" : "no hypothesis is supported by the inputs.") + "</p>\n"
+            let inconclusive = r.verdict?.status == .inconclusive
+            h += "<p class=\"verdict\"><b>Verdict:</b> " + (inconclusive ? "<b>inconclusive</b>. " + (top.score > 0 ? "Leading: " : "") : "")
+                + (top.score > 0 ? "<b>\(esc(top.id.rawValue))</b> (score \(f3(top.score))): \(esc(top.summary))" : "no hypothesis is supported by the inputs.") + "</p>\n"
+            if inconclusive, let reasons = r.verdict?.reasons, !reasons.isEmpty {
+                h += "<ul class=\"reasons\">" + reasons.map { "<li>Cannot tell because \(esc($0)).</li>" }.joined() + "</ul>\n"
+            }
         }
         h += timelines(r)
         h += "<h2>Hypotheses</h2>\n"

@@ -37,4 +37,15 @@ struct HTMLReportTests {
         // aggregated: not one mark per kill
         #expect(html.components(separatedBy: "OOM kills from").count > 10)
     }
+
+    @Test("an inconclusive verdict says so first, with its reasons")
+    func inconclusive() {
+        var r = AnalysisResult()
+        r.hypotheses = [Hypothesis(id: .networkLoss, title: "t", score: 0.4, scoreExplanation: "e", summary: "s <x>")]
+        r.verdict = Verdict(id: .networkLoss, score: 0.4, status: .inconclusive, reasons: ["no kernel log was read"])
+        let html = HTMLReport.analyze(r, version: "t")
+        #expect(html.contains("<b>Verdict:</b> <b>inconclusive</b>. Leading: <b>network-loss</b>"))
+        #expect(html.contains("<li>Cannot tell because no kernel log was read.</li>"))
+        #expect(html.contains("s &lt;x&gt;"))
+    }
 }
