@@ -31,6 +31,7 @@ public enum JSONReport {
                  ("fleet", .array(rs.map { r in
                      let top = r.hypotheses.first
                      return .object([("node", .opt(r.node)), ("verdict", .opt(top.map { $0.score > 0 ? $0.id.rawValue : "none" })),
+                                     ("status", .opt(r.verdict?.status.rawValue)),
                                      ("score", top.map { .double($0.score) } ?? .null), ("oom_kills", .int(r.oomKills.count)),
                                      ("kernel_logs_read", .int(r.kernelLogInputs))])
                  })),

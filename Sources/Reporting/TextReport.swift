@@ -13,7 +13,8 @@ public enum TextReport {
         var o = "Fleet: \(rs.count) nodes\n"
         for r in rs {
             let top = r.hypotheses.first
-            let v = top.map { $0.score > 0 ? "\($0.id.rawValue) (score \(score($0.score)))" : "no hypothesis supported" } ?? "nothing to assess"
+            var v = top.map { $0.score > 0 ? "\($0.id.rawValue) (score \(score($0.score)))" : "no hypothesis supported" } ?? "nothing to assess"
+            if r.verdict?.status == .inconclusive { v = "inconclusive (leading: " + v + ")" }
             o += "  \(r.node ?? "?"): \(v); \(r.oomKills.count) OOM kill\(r.oomKills.count == 1 ? "" : "s")" + (r.kernelLogInputs == 0 ? "; no kernel log read" : "") + "\n"
         }
         for r in rs {
