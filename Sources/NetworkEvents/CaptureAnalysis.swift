@@ -12,6 +12,8 @@ public struct CaptureAnalysis: Sendable {
     private var views: CaptureViews
     private let keepCopies: Bool
     private var lastSweep: Int64 = 0
+    /// A time far ahead of the last sweep, waiting for a second packet to confirm it.
+    private var jumpCandidate: Int64?
     /// Where a frame is decoded when there is no copy detection (`keepCopies`).
     private var scratch = TCPSegment.placeholder
     private var frames = 0, tcpSegments = 0, rsts = 0
@@ -87,14 +89,23 @@ public struct CaptureAnalysis: Sendable {
         }
         tcpSegments += 1
         if (keepCopies ? scratch.isRST : detector.pending[detector.end - 1].segment.isRST) { rsts += 1 }
-        // every 10 s of capture time: retire quiet conversations
+        // every 10 s of capture time: retire quiet conversations. A single packet with a bogus
+        // future timestamp must not retire everything: a jump of more than a minute is believed
+        // only once a second packet confirms the new time.
         if time &- lastSweep > 10_000_000_000 {
+            if lastSweep != 0, time &- lastSweep > 60_000_000_000 {
+                if let c = jumpCandidate, abs(time &- c) < 60_000_000_000 { jumpCandidate = nil } else { jumpCandidate = time; return afterSweep() }
+            }
             if lastSweep != 0 {
                 views.retire(now: time)
                 detector.retire(now: time, idleNanos: views.idleNanos)
             }
             lastSweep = time
         }
+        afterSweep()
+    }
+
+    private mutating func afterSweep() {
         if keepCopies {
             let h = SegmentHashes(scratch)
             views.process(&scratch, key: h.key, hash: h.keyHash, copyOf: nil, rename: nil)

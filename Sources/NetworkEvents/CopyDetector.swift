@@ -207,13 +207,15 @@ public struct CopyDetector: Sendable {
             }
             guard openHash[slot] == fh, pending[a - base].segment.fingerprint == fp else { continue }
             let i = a - base
-            if i < n, time &- pending[i].segment.time <= windowNanos {
+            // a copy comes within the window after its first packet (or a little before it, where a
+            // merged multi-interface file reorders): never from a packet far earlier
+            if i < n, case let dt = time &- pending[i].segment.time, dt <= windowNanos, dt >= -windowNanos {
                 if !uses(group: i, pending[n].segment.signature) {
                     pending[i].members.append(abs)
                     return nil
                 }
                 // the same interface again: a copy only if byte-identical and within 1 ms
-                if time &- pending[i].segment.time <= sameInterfaceNanos, pending[i].segment.ttl == pending[n].segment.ttl {
+                if dt <= sameInterfaceNanos, dt >= -sameInterfaceNanos, pending[i].segment.ttl == pending[n].segment.ttl {
                     pending[i].members.append(abs)
                     return nil
                 }

@@ -275,4 +275,14 @@ struct OutputSafetyTests {
             #expect(full.stderr.contains("cannot write the report"))
         }
     }
+
+    @Test("retrans --frames on a file it cannot read: an error and exit 2, not an empty table")
+    func framesUnreadable() throws {
+        let f = FileManager.default.temporaryDirectory.appendingPathComponent("ns-notpcap-\(UUID().uuidString.prefix(8)).pcap")
+        try "not a capture\n".write(to: f, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: f) }
+        let r = try CLI.run(["retrans", f.path, "--frames"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(f.path))
+    }
 }

@@ -55,6 +55,35 @@ struct AnalyzerUnitTests {
         #expect(out.map(\.copyOf) == [nil, 1, 1, nil, 4, nil])
     }
 
+    @Test("a packet far earlier than the window is never taken for a copy")
+    func copyLowerBound() {
+        var d = CopyDetector()
+        var out: [CopyDetector.Decision] = []
+        var p1 = seg(1, t: 100, from: 1, 1000, to: 2, 80, seq: 100, ack: 1, flags: 0x18, len: 10)
+        p1.signature = CaptureSignature(kind: 3, ifindex: 5, outgoing: false, addr: 0, vlan: 0)
+        var p2 = p1; p2.frame = 2; p2.time = 0; p2.signature.ifindex = 9   // 100 s earlier, other interface
+        for p in [p1, p2] { d.push(p, into: &out) }
+        d.finish(into: &out)
+        #expect(out.map(\.copyOf) == [nil, nil])
+    }
+
+    @Test("one packet with a bogus future timestamp does not retire every conversation")
+    func bogusFutureTimestamp() {
+        var a = CaptureAnalysis(path: "x.pcap", linkTypeName: "EN10MB")
+        var frame = 0
+        func add(_ t: Double, seq: UInt32) {
+            frame += 1
+            a.add(frame: frame, time: Int64(t * 1e9), segment: seg(frame, t: t, from: 1, 1000, to: 2, 80, seq: seq, ack: 1, flags: 0x18, len: 10))
+        }
+        for i in 0..<20 { add(Double(i), seq: 100 + UInt32(i) * 10) }
+        add(86_400 * 30, seq: 9999)          // a month ahead, alone
+        add(21, seq: 300)
+        add(21.3, seq: 300)                  // a retransmission of the still-live conversation
+        a.finish()
+        #expect(a.summary.retiredConversations == 0)
+        #expect(a.summary.retransmissionsReal >= 1)
+    }
+
     @Test("packets whose fingerprints share a hash cannot grow the copy index without bound")
     func indexCeiling() {
         var d = CopyDetector()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ForensicModel
 import Ingest
 import Reporting
@@ -31,9 +32,15 @@ struct Retrans: ParsableCommand {
         try out.checkOutput(inputs: pcaps)
         if frames {
             var text = "file,frame,flags,dup_ack_num,dup_ack_frame,copy_of\n"
+            var failed = false
             for p in pcaps {
-                let (a, _, _) = CaptureIngest.read(path: p, options: .init(keepCopies: wiresharkCompatible, recordFrames: true))
-                guard let a else { continue }
+                let (a, report, warnings) = CaptureIngest.read(path: p, options: .init(keepCopies: wiresharkCompatible, recordFrames: true))
+                guard let a else {
+                    // an unreadable capture is an error, not an empty table
+                    FileHandle.standardError.write(Data("nodesleuth: \(p): \(([report.detail] + warnings.map(\.message)).joined(separator: "; "))\n".utf8))
+                    failed = true
+                    continue
+                }
                 let view = wiresharkCompatible ? a.wiresharkFrames : a.realFrames
                 for f in Set(view.keys).union(a.copyFrames.keys).sorted() {
                     let v = view[f]
@@ -41,6 +48,7 @@ struct Retrans: ParsableCommand {
                 }
             }
             try out.emit(text, inputs: pcaps)
+            if failed { throw ExitCode(2) }
             return
         }
         var req = IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible)
