@@ -154,6 +154,16 @@ struct CaptureViews: Sendable {
     var realFrames: [Int: TCPFrameAnalysis] = [:]
     var copyFrames: [Int: Int] = [:]
     var segmentKeys: SegmentKeys?
+    /// One string per directed flow, shared by all its events (a capture with a million
+    /// retransmissions of a few flows holds a few strings, not a million).
+    private var flowNames: [DirectedTuple: String] = [:]
+    private mutating func flowName(_ s: borrowing TCPSegment) -> String {
+        let t = DirectedTuple(s)
+        if let n = flowNames[t] { return n }
+        let n = s.flowDescription
+        if flowNames.count < 1_000_000 { flowNames[t] = n }
+        return n
+    }
 
     /// Both views' conversations, by the Wireshark view's key (see `ViewPair`).
     private var pairs = FlatTable<ConversationKey, ViewPair>()
@@ -216,7 +226,7 @@ struct CaptureViews: Sendable {
         if let copyOf {
             if recordFrames { copyFrames[s.frame] = copyOf }
             if let kind = wsKind {
-                events.append(RetransmissionEvent(frame: s.frame, time: Timestamp(nanos: s.time), flow: s.flowDescription, kind: kind,
+                events.append(RetransmissionEvent(frame: s.frame, time: Timestamp(nanos: s.time), flow: flowName(s), kind: kind,
                                                   copyOf: copyOf, isSYN: s.isSYN, rto: ws.rto, capturePath: summary.path))
             }
             return
@@ -313,7 +323,7 @@ struct CaptureViews: Sendable {
         summary.retransmissionsReal += 1
         summary.retransmissionsByKind[kind, default: 0] += 1
         if seg.isSYN { summary.synRetransmissionsReal += 1 }
-        var ev = RetransmissionEvent(frame: seg.frame, time: Timestamp(nanos: seg.time), flow: seg.flowDescription,
+        var ev = RetransmissionEvent(frame: seg.frame, time: Timestamp(nanos: seg.time), flow: flowName(seg),
                                      kind: kind, copyOf: nil, isSYN: seg.isSYN, rto: a.rto, capturePath: summary.path, seq: seg.seq)
         ev.directedHash = DirectedTuple(seg).hash64
         ev.conversationHash = ConversationKey(seg).hash64

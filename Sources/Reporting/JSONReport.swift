@@ -1,3 +1,4 @@
+import Foundation
 import ForensicModel
 
 /// The JSON contract (README "JSON output"): names are kept; fields are only ever added.
@@ -44,6 +45,21 @@ public enum JSONReport {
 
     public static func retrans(_ r: AnalysisResult, version: String) -> JSON {
         envelope(r, version: version, [("captures", .array(r.captures.map(capture))), ("events", .array(r.retransmissions.map(event)))])
+    }
+
+    /// The same document, written piece by piece: the events one line each as they are rendered
+    /// (a million events never become one tree or one string).
+    public static func retrans(_ r: AnalysisResult, version: String, write: (String) throws -> Void) rethrows {
+        let marker = "\"__nodesleuth_events__\""
+        let doc = envelope(r, version: version, [("captures", .array(r.captures.map(capture))), ("events", .raw(marker))]).render()
+        guard let at = doc.range(of: marker) else { try write(retrans(r, version: version).render()); return }
+        try write(String(doc[..<at.lowerBound]) + "[")
+        var chunk = ""
+        for (i, e) in r.retransmissions.enumerated() {
+            chunk += (i == 0 ? "\n    " : ",\n    ") + event(e).render(indent: 0).dropLast()
+            if chunk.utf8.count > 1 << 20 { try write(chunk); chunk = "" }
+        }
+        try write(chunk + (r.retransmissions.isEmpty ? "]" : "\n  ]") + doc[at.upperBound...])
     }
 
     static func input(_ i: InputReport) -> JSON {

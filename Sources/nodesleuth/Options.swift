@@ -66,6 +66,11 @@ struct OutputOptions: ParsableArguments {
             text = text.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }.joined(separator: "\n") + "\n"
         }
         if format == .text && useColor { text = TerminalColor.apply(text) }
+        try emitStream(inputs: inputs) { write in try write(text) }
+    }
+
+    /// Writes a report produced in pieces (`produce` hands each piece to `write`).
+    func emitStream(inputs: [String], _ produce: ((String) throws -> Void) throws -> Void) throws {
         try checkOutput(inputs: inputs)
         var fd: Int32 = STDOUT_FILENO
         var where_ = "standard output"
@@ -80,19 +85,21 @@ struct OutputOptions: ParsableArguments {
             }
         }
         defer { if fd != STDOUT_FILENO { close(fd) } }
-        var bytes = Array(text.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 {
-                let why = n < 0 ? String(cString: strerror(errno)) : "nothing written"
-                FileHandle.standardError.write(Data("nodesleuth: cannot write the report to \(where_): \(why)\n".utf8))
-                throw ExitCode(3)
+        try produce { piece in
+            var bytes = Array(piece.utf8)
+            var done = 0
+            while done < bytes.count {
+                let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    let why = n < 0 ? String(cString: strerror(errno)) : "nothing written"
+                    FileHandle.standardError.write(Data("nodesleuth: cannot write the report to \(where_): \(why)\n".utf8))
+                    throw ExitCode(3)
+                }
+                done += n
             }
-            done += n
+            bytes.removeAll()
         }
-        bytes.removeAll()
     }
 }
 

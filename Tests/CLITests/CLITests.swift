@@ -286,3 +286,24 @@ struct OutputSafetyTests {
         #expect(r.stderr.contains(f.path))
     }
 }
+
+@Suite("Streamed retransmission events")
+struct StreamedEventsTests {
+    @Test("retrans --format json writes the events piece by piece: valid JSON, every event, the same as the capture holds")
+    func streamed() throws {
+        let r = try CLI.run(["retrans", CLI.capture, "--format", "json"])
+        #expect(r.status == 0)
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let events = try #require(j["events"] as? [[String: Any]])
+        let caps = try #require(j["captures"] as? [[String: Any]])
+        // the Wireshark view's retransmissions: the real ones plus the copies flagged as such
+        #expect(events.count == caps[0]["retransmissions_wireshark"] as? Int)
+        #expect(events.filter { $0["copy_of"] is NSNull }.count == caps[0]["retransmissions_real"] as? Int)
+    }
+
+    @Test("--format html is refused where there is no HTML report")
+    func noHTML() throws {
+        #expect(try CLI.run(["retrans", CLI.capture, "--format", "html"]).status == 64)
+        #expect(try CLI.run(["oom", CLI.bundle, "--format", "html"]).status == 64)
+    }
+}

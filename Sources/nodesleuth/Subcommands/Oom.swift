@@ -19,6 +19,7 @@ struct Oom: ParsableCommand {
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one input") }
+        if out.format == .html { throw ValidationError("--format html is the analyze report's; use text, json or ndjson here") }
     }
 
     func run() throws {

@@ -26,6 +26,7 @@ struct Retrans: ParsableCommand {
 
     func validate() throws {
         if pcaps.isEmpty { throw ValidationError("give at least one capture file") }
+        if out.format == .html { throw ValidationError("--format html is the analyze report's; use text, json or ndjson here") }
     }
 
     func run() throws {
@@ -54,9 +55,13 @@ struct Retrans: ParsableCommand {
         var req = IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible)
         req.progress = stderrIsTerminal && !out.quiet
         let r = Ingestor().run(req)
-        let text = out.format != .text ? JSONReport.retrans(r, version: NodeSleuth.version).render()
-                                       : TextReport.retrans(r, options: .init(verbose: out.verbose))
-        try out.emit(text, inputs: pcaps)
+        if out.format == .json {
+            try out.emitStream(inputs: pcaps) { write in try JSONReport.retrans(r, version: NodeSleuth.version, write: write) }
+        } else {
+            let text = out.format == .ndjson ? JSONReport.retrans(r, version: NodeSleuth.version).render(indent: 0)
+                                             : TextReport.retrans(r, options: .init(verbose: out.verbose))
+            try out.emit(text, inputs: pcaps)
+        }
         try exitIfNothingRead(r)
     }
 }
