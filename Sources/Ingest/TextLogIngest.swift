@@ -105,6 +105,11 @@ enum TextLogIngest {
                     }
                     object += raw
                     object.append(0x0A)
+                    if object.count > 16 << 20 {   // an object that never closes: dropped, not held
+                        unparsed += 1; firstUnparsed = firstUnparsed ?? startLine
+                        object.removeAll(keepingCapacity: false)
+                        return
+                    }
                     guard raw.first == 0x7D else { return }
                     total += 1
                     object.withUnsafeBytes { b in
