@@ -62,6 +62,9 @@ struct IncidentFolderTests {
         for l in lines { #expect((try? JSONSerialization.jsonObject(with: Data(l.utf8))) is [String: Any]) }
         let text = try CLI.run(["analyze", d.path])
         #expect(text.stdout.hasPrefix("Fleet: 2 nodes"))
+        // `oom` lists every node's kills
+        let oom = try json(try CLI.run(["oom", d.path, "--format", "json"]))
+        #expect((oom["oom_kills"] as? [Any])?.count == 6)
     }
 
     @Test("standard input is read in full, through '-' and /dev/stdin")

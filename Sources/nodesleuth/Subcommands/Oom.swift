@@ -29,7 +29,21 @@ struct Oom: ParsableCommand {
         var req = IngestRequest(path: inputs[0])
         req.progress = stderrIsTerminal && !out.quiet
         for extra in inputs.dropFirst() { req.journals.append(extra) }
-        merged = Ingestor().run(req)
+        // An incident folder with several nodes: every node's kills, one list (each kill's
+        // source path says which node it is from).
+        let nodes = Ingestor.plan(req)
+        if nodes.count > 1 {
+            for n in nodes {
+                let r = Ingestor().run(n)
+                merged.oomKills += r.oomKills
+                merged.inputs += r.inputs
+                merged.warnings += r.warnings
+                merged.kernelLogInputs += r.kernelLogInputs
+                merged.logSearch += r.logSearch
+            }
+        } else {
+            merged = Ingestor().run(req)
+        }
         noteMissingKernelLog(merged, path: inputs[0])
         let text: String
         switch out.format {
