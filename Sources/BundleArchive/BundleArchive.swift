@@ -74,7 +74,9 @@ public final class BundleArchive {
     /// Extracts the selected members into a new directory under `tmp`.
     /// `select` gets the member path (as stored) and decides.
     /// `created` is told the directory as soon as it exists (to remove it if the run is interrupted).
+    /// `progress` is told the members and bytes extracted so far, every 256 members.
     public static func extract(path: String, into tmp: String, limits: Limits = Limits(), created: ((String) -> Void)? = nil,
+                               progress: ((Int, Int64) -> Void)? = nil,
                                select: (String) -> Bool) throws(ArchiveError) -> Result {
         var template = Array((tmp + "/nodesleuth-bundle.\(getpid()).XXXXXX").utf8CString)
         guard let dirPtr = mkdtemp(&template) else { throw ArchiveError(message: "cannot create a temporary directory under \(tmp)") }
@@ -170,6 +172,7 @@ public final class BundleArchive {
                 close(fd)
                 if let failed { result.truncated.append((name, failed)) }
                 result.extracted += 1
+                if result.extracted & 0xFF == 0 { progress?(result.extracted, result.bytes) }
                 if result.error != nil { break }
             }
         }

@@ -118,7 +118,11 @@ public struct Ingestor {
             while tmp.count > 1 && tmp.hasSuffix("/") { tmp.removeLast() }
             let dir = tmp.isEmpty ? "/tmp" : tmp
             BundleArchive.clearStale(in: dir)
-            extracted = try BundleArchive.extract(path: path, into: dir, limits: req.extractLimits, created: { ExtractionCleanup.register($0) }, select: Self.wanted)
+            let name = (path as NSString).lastPathComponent
+            extracted = try BundleArchive.extract(path: path, into: dir, limits: req.extractLimits, created: { ExtractionCleanup.register($0) },
+                                                  progress: req.progress ? { n, b in FileHandle.standardError.write(Data("\r\u{1B}[K  \(name): \(n) members, \(b >> 20) MB extracted".utf8)) } : nil,
+                                                  select: Self.wanted)
+            if req.progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch {
             var sub = req
             sub.path = nil
@@ -180,7 +184,9 @@ public struct Ingestor {
                 result.inputs.append(InputReport(path: group.label, kind: "journal-binary", status: .unreadable, warnings: 1, detail: w.message, discovered: group.discovered))
                 continue
             }
+            if req.progress { FileHandle.standardError.write(Data("\r\u{1B}[K  reading \(group.files.count) journal file(s) under \((group.label as NSString).lastPathComponent)…".utf8)) }
             let out = JournalIngest.read(files: group.files, label: group.label, discovered: group.discovered)
+            if req.progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             result.inputs += out.reports
             if out.kernelEntries > 0 { result.kernelLogInputs += 1 }
             if let sp = out.span {
