@@ -282,6 +282,25 @@ func fmt(_ v: Double) -> String {
     return s
 }
 
+/// A duration with a unit that fits: `1.42 s`, `6.7 ms`, `40 µs`.
+func fmtDuration(_ s: Double) -> String {
+    let us = (s * 1e6).rounded()   // decide on whole microseconds: 0.000999999 s is 1 ms
+    if us >= 1e6 { return fmt(s) + " s" }
+    if us >= 1000 { let ms = (us / 100).rounded() / 10; return (ms == ms.rounded() ? String(Int(ms)) : String(ms)) + " ms" }
+    return String(Int(us)) + " µs"
+}
+
+/// A range of durations: `1.21–2.08 s`, `4–7 ms`, `900 µs – 1.4 s`.
+func fmtDurationRange(_ a: Double, _ b: Double) -> String {
+    if a >= 0.9999995 && b >= 0.9999995 { return "\(fmt(a))–\(fmt(b)) s" }
+    if a >= 0.0009995 && b < 0.9999995 {
+        let x = fmtDuration(a), y = fmtDuration(b)
+        return x == y ? x : String(x.dropLast(3)) + "–" + y
+    }
+    let x = fmtDuration(a), y = fmtDuration(b)
+    return x == y ? x : "\(x) – \(y)"
+}
+
 func fmtP(_ p: Double) -> String {
     if p < 0.001 { return "<0.001" }
     return String((p * 1000).rounded() / 1000)

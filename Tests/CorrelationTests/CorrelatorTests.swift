@@ -141,4 +141,21 @@ struct CorrelatorTests {
         #expect(r.verdict?.status == .inconclusive)
         #expect(r.verdict?.reasons.contains { $0.contains("± 60 s") || $0.contains("±60 s") } == true)
     }
+
+    @Test("durations carry a unit that fits, and the advice follows what was measured")
+    func durationsAndAdvice() {
+        #expect(fmtDuration(1.42) == "1.42 s")
+        #expect(fmtDuration(0.0067) == "6.7 ms")
+        #expect(fmtDuration(0.00004) == "40 µs")
+        #expect(fmtDurationRange(1.21, 2.08) == "1.21–2.08 s")
+        #expect(fmtDurationRange(0.003, 0.004) == "3–4 ms")
+        var fast = scenario(kills: [(100, 0.001), (300, 0.001)], retrans: [100.5, 100.9, 300.6, 301])
+        Correlator.run(&fast)
+        let h = fast.hypotheses.first { $0.id == .oomKillStall }
+        #expect(h?.summary.contains("each kill took 1 ms") == true, "\(h?.summary ?? "")")
+        #expect(h?.nextStep?.contains("too short to stall the node by themselves") == true, "\(h?.nextStep ?? "")")
+        var slow = scenario(kills: [(100, 1.5), (300, 1.5)], retrans: [100.5, 100.9, 300.6, 301])
+        Correlator.run(&slow)
+        #expect(slow.hypotheses.first { $0.id == .oomKillStall }?.nextStep?.contains("long enough to stall") == true)
+    }
 }

@@ -6,7 +6,7 @@ extension Correlator {
     static func oomCause(_ r: AnalysisResult) -> Cause {
         let kills = r.oomKills
         let durations = kills.compactMap { $0.killDuration?.seconds }
-        let durationText = durations.isEmpty ? "" : "; each kill took \(fmt(durations.min()!))–\(fmt(durations.max()!)) s"
+        let durationText = durations.isEmpty ? "" : (kills.count == 1 ? "; the kill took " : "; each kill took ") + fmtDurationRange(durations.min()!, durations.max()!)
         var c = Cause(id: .oomKillStall, title: "Kernel OOM kills stall the node and line up with the symptoms", noun: "OOM kill",
                       nextStep: "", headline: kills.isEmpty ? "No kernel OOM kill in the logs read"
                         : "\(victimPhrase(kills)) was OOM-killed \(kills.count) time\(kills.count == 1 ? "" : "s")\(durationText)")
@@ -27,7 +27,11 @@ extension Correlator {
         }
         if let k = kills.first {
             let who = (k.containerName ?? k.victimComm ?? "the victim") + (k.podName.map { " in pod \($0)" } ?? "")
-            c.nextStep = "Raise the memory limit of \(who), or fix its memory use, so the kernel stops OOM-killing it; on older kernels the kill of a process with hundreds of threads can stall the node for seconds."
+            // The advice follows what was measured: a kill of a millisecond does not stall a node.
+            let longest = durations.max() ?? 0
+            c.nextStep = "Raise the memory limit of \(who), or fix its memory use, so the kernel stops OOM-killing it"
+                + (longest >= 0.1 ? "; these kills took up to \(fmtDuration(longest)), long enough to stall the node's packet processing."
+                   : durations.isEmpty ? "." : "; these kills took at most \(fmtDuration(longest)), too short to stall the node by themselves: look at the memory pressure around them (reclaim, allocation stalls) and at the restarts.")
         }
         return c
     }
@@ -51,7 +55,7 @@ extension Correlator {
     static func killEvidence(_ k: OOMKill, note: String?) -> Evidence {
         var s = (k.containerName.map { "\($0) (\(k.victimComm ?? "?") pid " } ?? "\(k.victimComm ?? "?") (pid ") + "\(k.victimPid.map(String.init) ?? "?")) OOM-killed (\(k.scope.rawValue))"
         if let t = k.tInvoked ?? k.tKilled { s += " at \(t.iso8601)" }
-        if let d = k.killDuration { s += ", kill took \(fmt(d.seconds)) s (invoked → \(d.end))" }
+        if let d = k.killDuration { s += ", kill took \(fmtDuration(d.seconds)) (invoked → \(d.end))" }
         if let t = k.victimThreads { s += ", \(t) threads" }
         if let note { s += "; " + note }
         return Evidence(s, source: (k.invokedAt ?? k.source).description)
