@@ -146,6 +146,11 @@ enum TimeBoundParser {
             let mult: Double? = ["s": 1, "m": 60, "h": 3600, "d": 86400][unit]
             if let mult { return .beforeLast(n * mult) }
         }
-        return LogText.parseTimestamp(Substring(s)).map(TimeBound.at)
+        if let t = LogText.parseTimestamp(Substring(s)) { return .at(t) }
+        // no zone given: read as UTC (the report's times are UTC too)
+        for suffix in ["Z"] where !s.hasSuffix("Z") {
+            if let t = LogText.parseTimestamp(Substring(s.replacingOccurrences(of: " ", with: "T") + suffix)) { return .at(t) }
+        }
+        return nil
     }
 }

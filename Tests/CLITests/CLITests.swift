@@ -179,6 +179,12 @@ struct WindowTests {
         let jr = try JSONSerialization.jsonObject(with: Data(rel.stdout.utf8)) as! [String: Any]
         #expect((jr["oom_kills"] as! [[String: Any]]).map { $0["victim_pid"] as! Int } == [6803])
         #expect(try CLI.run(["analyze", CLI.bundle, "--since", "yesterday"]).status == 64)
+        // as journalctl takes them: a relative time after a space, a time without a zone (UTC)
+        for args in [["--since", "-1m"], ["--since", "2024-03-05 01:55:00"]] {
+            let x = try CLI.run(["analyze", CLI.bundle, "--format", "json"] + args)
+            let jx = try JSONSerialization.jsonObject(with: Data(x.stdout.utf8)) as! [String: Any]
+            #expect((jx["oom_kills"] as! [[String: Any]]).map { $0["victim_pid"] as! Int } == [6803], "\(args)")
+        }
     }
 }
 

@@ -56,10 +56,10 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: "A symptom may start up to SECONDS after a cause's window and still count.")
     var lag: Double = 1.0
 
-    @Option(name: .long, help: "Only what happened from this time: ISO 8601 (2024-03-05T01:50:00Z) or before the last event (--since=-15m; s, m, h, d).")
+    @Option(name: .long, parsing: .unconditional, help: "Only what happened from this time: ISO 8601 (2024-03-05T01:50:00Z; without a zone: UTC) or before the last event (--since -15m; s, m, h, d).")
     var since: String?
 
-    @Option(name: .long, help: "Only what happened up to this time (same forms as --since).")
+    @Option(name: .long, parsing: .unconditional, help: "Only what happened up to this time (same forms as --since).")
     var until: String?
 
     @Option(name: .long, help: "The node's boot instant (ISO 8601 with a zone, or epoch seconds), when you know it better than the bundle: places raw dmesg stamps.")
