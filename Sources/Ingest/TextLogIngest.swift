@@ -136,7 +136,7 @@ enum TextLogIngest {
             // Learn the file's habits from its first lines.
             var sample: [Substring] = []
             stream.head.withUnsafeBytes { buf in
-                LineScanner.forEachLine(buf) { n, _, raw in if n <= 2000 { sample.append(Substring(String(bytes: raw))) } }
+                _ = LineScanner.forEachLine(buf) { n, _, raw in if n <= 2000 { sample.append(Substring(String(bytes: raw))) } }
             }
             if sample.count > 1 && stream.head.count >= (64 << 10) { sample.removeLast() }   // maybe cut
             decoder.learn(sample)
@@ -227,12 +227,13 @@ enum TextLogIngest {
                 }
                 return lineNo - first
             }
-            total = linesSeen - metaLines
+            // journalctl's own lines (`-- No entries --`) are rarely candidates: count them in the sample
+            total = linesSeen - max(metaLines, decoder.sampleMetaLines)
             if progress && stream.bytesRead >= 1 << 26 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             // Coverage: the first and last kernel lines with a time.
             out.kernelLines += decoder.sampleKernelLines
             var tailLines: [Substring] = []
-            tail.withUnsafeBytes { b in LineScanner.forEachLine(b) { _, _, raw in tailLines.append(Substring(String(bytes: raw))) } }
+            tail.withUnsafeBytes { b in _ = LineScanner.forEachLine(b) { _, _, raw in tailLines.append(Substring(String(bytes: raw))) } }
             if !tailLines.isEmpty && tail.count == (64 << 10) { tailLines.removeFirst() }   // maybe cut at its start
             for (d, n) in [(decoder.firstTimed, 0), (decoder.lastTimed(tailLines), linesSeen)] {
                 if let d { out.spanLines.append(kernelLine(d, Provenance(path: path, line: n == 0 ? nil : n), clock)) }
@@ -264,7 +265,7 @@ enum TextLogIngest {
         out.report.warnings = out.warnings.count
         out.report.status = out.warnings.isEmpty ? .read : .partial
         var detail: String
-        if total == 0 && metaLines > 0 {
+        if total == 0 && (metaLines > 0 || decoder.sampleMetaLines > 0) {
             detail = "no entries (only journalctl's own messages, e.g. '-- No entries --')"
         } else {
             let unit = format == .journalExport || format == .journalVerbose || format == .journalJSONPretty ? "entries" : "lines"

@@ -71,6 +71,8 @@ public struct KernelLineDecoder: Sendable {
     /// candidate lines are decoded afterwards).
     public private(set) var sampleKernelLines = 0
     public private(set) var sampleLines = 0
+    /// journalctl's own lines among the sample (`-- No entries --`, `-- Boot … --`).
+    public private(set) var sampleMetaLines = 0
     /// Layouts of the sample's log lines (what the file is, for the report).
     public private(set) var sampleLayouts: [LineLayout: Int] = [:]
     /// The first kernel line of the sample that carries a time (the start of the log's coverage).
@@ -100,6 +102,7 @@ public struct KernelLineDecoder: Sendable {
         for raw in sample {
             let d = decodeLine(Self.clean(raw))
             sampleLines += 1
+            if d.kind == .meta, !Self.clean(raw).isEmpty { sampleMetaLines += 1 }
             if d.kind == .kernel || d.kind == .app || d.kind == .echo { sampleLayouts[d.layout, default: 0] += 1 }
             guard d.kind == .kernel else { continue }
             sampleKernelLines += 1
