@@ -102,15 +102,25 @@ public enum TextReport {
             }
             o += table(["flow", "segments", "retrans", "fast", "SYN", "max RTO"], rows, rightAligned: [1, 2, 3, 4, 5])
         }
-        let real = r.retransmissions.filter { $0.copyOf == nil }
-        let syn = real.filter(\.isSYN)
+        // lazily: a capture with a million retransmissions must not be copied to be printed
+        let real = r.retransmissions.lazy.filter { $0.copyOf == nil }
+        let syn = Array(real.filter(\.isSYN).prefix(10))
+        let synCount = real.filter(\.isSYN).count
         if !syn.isEmpty {
-            o += "\n" + section("Connect stalls: \(syn.count) SYN retransmission\(syn.count == 1 ? "" : "s")")
+            o += "\n" + section("Connect stalls: \(synCount) SYN retransmission\(synCount == 1 ? "" : "s")")
             for e in syn.prefix(10) { o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(e.flow)\(e.rto.map { "  after \(format3($0)) s" } ?? "")\n" }
         }
-        let long = real.filter { ($0.rto ?? 0) >= 1 }.sorted { ($0.rto ?? 0) > ($1.rto ?? 0) }
+        // the ten longest, kept while walking (no sorted copy of every event)
+        var long: [RetransmissionEvent] = []
+        var longCount = 0
+        for e in real where (e.rto ?? 0) >= 1 {
+            longCount += 1
+            long.append(e)
+            if long.count > 10 { long.sort { ($0.rto ?? 0) > ($1.rto ?? 0) }; long.removeLast() }
+        }
+        long.sort { ($0.rto ?? 0) > ($1.rto ?? 0) }
         if !long.isEmpty {
-            o += "\n" + section("Long RTO gaps (≥ 1 s): \(long.count)")
+            o += "\n" + section("Long RTO gaps (≥ 1 s): \(longCount)")
             for e in long.prefix(10) { o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  rto \(format3(e.rto!)) s  \(e.flow)\n" }
         }
         if !real.isEmpty {
