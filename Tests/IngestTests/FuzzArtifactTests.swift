@@ -29,18 +29,18 @@ struct FuzzArtifactTests {
                 var a = OOMAssembler()
                 LineScanner.forEachLine(buf) { n, _, raw in
                     let s = Substring(String(bytes: raw))
-                    let (k, m): (Int64?, Substring) = LogText.parseDmesg(s).map { ($0.micros, $0.message) } ?? (nil, s)
+                    let (k, m): (Int64?, Substring) = parsePrintkStamp(s).map { ($0.micros, $0.rest) } ?? (nil, s)
                     a.feed(KernelLine(message: String(m), kernelMicros: k, sourceKind: .dmesg, provenance: Provenance(path: "f", line: n)))
                 }
                 a.finish()
             default:
-                LineScanner.forEachLine(buf) { _, _, raw in
-                    let line = Substring(String(bytes: raw))
-                    _ = LogText.parseDmesg(line)
-                    _ = LogText.parseDmesgWall(line, clock: Self.clock)
-                    _ = LogText.parseDmesgISO(line)
+                var lines: [Substring] = []
+                LineScanner.forEachLine(buf) { _, _, raw in lines.append(Substring(String(bytes: raw))) }
+                var d = KernelLineDecoder()
+                d.learn(lines)
+                for (i, line) in lines.enumerated() {
+                    if let w = d.decode(line, number: i + 1).wall { _ = Self.clock.place(w) }
                     _ = LogText.parseTimestamp(line)
-                    _ = LogText.parseSyslogLike(line, clock: Self.clock)
                 }
             }
         }

@@ -6,7 +6,7 @@ import ForensicModel
 func assemble(_ text: String, path: String = "dmesg") -> OOMAssembler {
     var a = OOMAssembler()
     for (i, l) in text.split(separator: "\n").enumerated() {
-        guard let (micros, msg) = LogText.parseDmesg(l) else { continue }
+        guard let (micros, msg) = parsePrintkStamp(l) else { continue }
         a.feed(KernelLine(message: String(msg), kernelMicros: micros, sourceKind: .dmesg, provenance: Provenance(path: path, line: i + 1)))
     }
     a.finish()

@@ -5,6 +5,13 @@ import ForensicModel
 
 @Suite("Kernel log text layouts")
 struct TextParsingTests {
+    /// Decodes `line` as one line of a file whose first lines are `context` + `line`.
+    func decode(_ line: String, among context: [String] = []) -> DecodedLine {
+        var d = KernelLineDecoder()
+        d.learn((context + [line]).map { Substring($0) })
+        return d.decode(Substring(line), number: 1)
+    }
+
     @Test("dmesg: raw, -r, -x and caller id", arguments: [
         ("[ 3600.123456] java invoked oom-killer: x", Int64(3_600_123_456), "java invoked oom-killer: x"),
         ("[    0.000000] Linux version 6.1", Int64(0), "Linux version 6.1"),
@@ -13,15 +20,17 @@ struct TextParsingTests {
         ("[100000.000001] [  T4242] with caller", Int64(100_000_000_001), "with caller"),
     ])
     func dmesg(line: String, micros: Int64, message: String) throws {
-        let (m, msg) = try #require(LogText.parseDmesg(Substring(line)))
-        #expect(m == micros)
-        #expect(msg == message)
+        let d = decode(line)
+        #expect(d.kind == .kernel)
+        #expect(d.kernelMicros == micros)
+        #expect(d.message == message)
     }
 
     @Test("a line that is not dmesg is refused")
     func notDmesg() {
-        #expect(LogText.parseDmesg("Mar 15 11:00:00 node-a kernel: x") == nil)
-        #expect(LogText.parseDmesg("[abc] x") == nil)
+        let syslog = decode("Mar 15 11:00:00 node-a kernel: x")
+        #expect(syslog.kernelMicros == nil && syslog.layout == .bsd)   // a syslog line, no printk stamp
+        #expect(decode("[abc] x", among: ["[ 1.000000] a"]).kernelMicros == nil)
     }
 
     static let shanghai = LocalClock(timeZone: TimeZone(identifier: "Asia/Shanghai")!,
@@ -29,34 +38,36 @@ struct TextParsingTests {
 
     @Test("journalctl short: local time, year from the collection date, hostname, identifier")
     func short() throws {
-        let p = try #require(LogText.parseSyslogLike("Mar 05 09:51:40 node7 kernel: java invoked oom-killer: a", clock: Self.shanghai))
-        #expect(p.isKernel)
-        #expect(p.hostname == "node7")
+        let p = decode("Mar 05 09:51:40 node7 kernel: java invoked oom-killer: a")
+        #expect(p.kind == .kernel)
+        #expect(p.host == "node7")
         #expect(p.message == "java invoked oom-killer: a")
-        #expect(p.utc?.iso8601 == "2024-03-05T01:51:40.000000Z")
+        #expect(p.wall.flatMap(Self.shanghai.place)?.iso8601 == "2024-03-05T01:51:40.000000Z")
     }
 
     @Test("syslog RFC 3164: space-padded day, printk stamp after 'kernel:', a December line before a March collection is last year")
     func syslog() throws {
-        let p = try #require(LogText.parseSyslogLike("Mar  5 09:51:40 node7 kernel: [ 3100.000198] Memory cgroup out of memory", clock: Self.shanghai))
+        let p = decode("Mar  5 09:51:40 node7 kernel: [ 3100.000198] Memory cgroup out of memory")
         #expect(p.kernelMicros == 3_100_000_198)
         #expect(p.message == "Memory cgroup out of memory")
-        let dec = try #require(LogText.parseSyslogLike("Dec 31 23:59:59 node7 kernel: x", clock: Self.shanghai))
-        #expect(dec.utc?.iso8601 == "2023-12-31T15:59:59.000000Z")
+        let dec = decode("Dec 31 23:59:59 node7 kernel: x")
+        #expect(dec.wall.flatMap(Self.shanghai.place)?.iso8601 == "2023-12-31T15:59:59.000000Z")
     }
 
     @Test("short-iso (+0000 and +00:00), short-precise, RFC 3339, short-unix, short-monotonic, no hostname")
     func isoForms() throws {
         let utc = LocalClock.utcUnknownYear
-        #expect(LogText.parseSyslogLike("2024-03-15T11:00:00+0000 node-a kernel: x", clock: utc)?.utc?.iso8601 == "2024-03-15T11:00:00.000000Z")
-        #expect(LogText.parseSyslogLike("2024-03-15T12:00:00.200000+01:00 node-a kernel: x", clock: utc)?.utc?.iso8601 == "2024-03-15T11:00:00.200000Z")
-        #expect(LogText.parseSyslogLike("1710500400.200000 node-a kernel: x", clock: utc)?.utc?.iso8601 == "2024-03-15T11:00:00.200000Z")
-        let mono = try #require(LogText.parseSyslogLike("[ 3600.123456] node-a kernel: x", clock: utc))
-        #expect(mono.kernelMicros == 3_600_123_456 && mono.utc == nil)
-        let noHost = try #require(LogText.parseSyslogLike("Mar 15 10:36:40.000000 app: hello", clock: Self.shanghai))
-        #expect(noHost.hostname == nil && noHost.identifier == "app")
-        #expect(LogText.parseSyslogLike("-- Boot 1e2d3c4b5a6978877665544332211000 --", clock: utc) == nil)
-        #expect(LogText.parseSyslogLike("                                        exit_status=137", clock: utc) == nil)
+        let file = ["2024-03-15T11:00:00+0000 node-a kernel: x", "2024-03-15T12:00:00.200000+01:00 node-a kernel: x",
+                    "1710500400.200000 node-a kernel: x", "[ 3600.123456] node-a kernel: x", "Mar 15 10:36:40.000000 app: hello"]
+        #expect(decode(file[0], among: file).wall.flatMap(utc.place)?.iso8601 == "2024-03-15T11:00:00.000000Z")
+        #expect(decode(file[1], among: file).wall.flatMap(utc.place)?.iso8601 == "2024-03-15T11:00:00.200000Z")
+        #expect(decode(file[2], among: file).wall.flatMap(utc.place)?.iso8601 == "2024-03-15T11:00:00.200000Z")
+        let mono = decode(file[3], among: file)
+        #expect(mono.kernelMicros == 3_600_123_456 && mono.wall == nil)
+        let noHost = decode(file[4], among: file)
+        #expect(noHost.kind == .app && noHost.host == nil && noHost.identifier == "app")
+        #expect(decode("-- Boot 1e2d3c4b5a6978877665544332211000 --", among: file).kind == .meta)
+        #expect(decode("                                        exit_status=137", among: file).kind == .continuation)
     }
 
     @Test("cgroup paths of both kubelet drivers")

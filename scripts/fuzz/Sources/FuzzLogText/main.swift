@@ -5,8 +5,9 @@ import ForensicModel
 
 let clock = LocalClock(timeZone: TimeZone(identifier: "Asia/Shanghai")!, reference: Timestamp(nanos: 1_709_607_900_000_000_000), note: "fuzz")
 
-/// Every line through every text layout parser and the node-event classifier; the whole input
-/// through the per-line decoder (learn, decode, tail), the OOM assembler and the SIMD needle search.
+/// The whole input through the per-line decoder (learn, decode, tail), the OOM assembler, the SIMD
+/// needle search and line count; every line through the node-event classifier, kubelet names and
+/// cgroup paths.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let buf = UnsafeRawBufferPointer(start: data, count: size)
@@ -28,18 +29,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let hits = NeedleFilter.oom.hits(in: buf)
     precondition(zip(hits, hits.dropFirst()).allSatisfy { $0 < $1 } && hits.allSatisfy { $0 >= 0 && $0 < size })
     precondition(LineScanner.countLines(buf) == buf.filter { $0 == 0x0A }.count)
-    LineScanner.forEachLine(UnsafeRawBufferPointer(start: data, count: size)) { n, _, raw in
-        let line = Substring(String(bytes: raw))
-        _ = LogText.parseDmesg(line)
-        _ = LogText.parseDmesgWall(line, clock: clock)
-        _ = LogText.parseDmesgISO(line)
-        _ = LogText.parseTimestamp(line)
-        if let p = LogText.parseSyslogLike(line, clock: clock) {
-            _ = NodeEventExtractor.classify(KernelLine(message: String(p.message), kernelMicros: p.kernelMicros, utc: p.utc, sourceKind: .syslog, provenance: Provenance(path: "f", line: n)))
-            _ = KubeletNames.scan(p.message)
-        }
-        _ = CgroupPath.podUID(String(line))
-        _ = CgroupPath.containerID(String(line))
+    for (i, l) in lines.enumerated() {
+        _ = LogText.parseTimestamp(l)
+        _ = NodeEventExtractor.classify(KernelLine(message: String(l), sourceKind: .syslog, provenance: Provenance(path: "f", line: i + 1)))
+        _ = KubeletNames.scan(l)
+        _ = CgroupPath.podUID(String(l))
+        _ = CgroupPath.containerID(String(l))
     }
     return 0
 }

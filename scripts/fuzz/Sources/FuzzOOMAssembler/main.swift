@@ -8,7 +8,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var a = OOMAssembler()
     LineScanner.forEachLine(UnsafeRawBufferPointer(start: data, count: size)) { n, _, raw in
         let s = Substring(String(bytes: raw))
-        let (k, m): (Int64?, Substring) = LogText.parseDmesg(s).map { ($0.micros, $0.message) } ?? (nil, s)
+        let (k, m): (Int64?, Substring) = parsePrintkStamp(s).map { ($0.micros, $0.rest) } ?? (nil, s)
         a.feed(KernelLine(message: String(m), kernelMicros: k, sourceKind: .dmesg, provenance: Provenance(path: "f", line: n)))
     }
     a.finish()
