@@ -39,32 +39,6 @@ static size_t scalar_hits(const uint8_t *hay, size_t n, size_t i, const uint8_t 
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2")))
-static size_t avx2_hits(const uint8_t *hay, size_t n, size_t i, const uint8_t *const *nd, const size_t *len, size_t count,
-                        size_t maxlen, size_t *out, size_t cap, size_t *next) {
-    __m256i first[32], second[32], last[32];
-    for (size_t j = 0; j < count; j++) {
-        first[j] = _mm256_set1_epi8((char)nd[j][0]); second[j] = _mm256_set1_epi8((char)nd[j][1]); last[j] = _mm256_set1_epi8((char)nd[j][len[j] - 1]);
-    }
-    size_t k = 0;
-    uint32_t mask[32];
-    for (; i + 32 + maxlen <= n; i += 32) {
-        if (cap - k < 32) { *next = i; return k; }
-        __m256i a = _mm256_loadu_si256((const __m256i *)(hay + i));
-        __m256i a1 = _mm256_loadu_si256((const __m256i *)(hay + i + 1));
-        uint32_t any = 0;
-        for (size_t j = 0; j < count; j++) {
-            __m256i b = _mm256_loadu_si256((const __m256i *)(hay + i + len[j] - 1));
-            uint32_t m = (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(_mm256_and_si256(_mm256_cmpeq_epi8(a, first[j]), _mm256_cmpeq_epi8(a1, second[j])), _mm256_cmpeq_epi8(b, last[j])));
-            mask[j] = m;
-            any |= m;
-        }
-        if (any) k = verify(hay, i, any, mask, nd, len, count, out, k);
-    }
-    return scalar_hits(hay, n, i, nd, len, count, out, k, cap, next);
-}
-
-
 /* Teddy (after Hyperscan's literal matcher): needles go into 8 buckets; for each of their first
    three bytes, two 16-entry tables say which buckets have that low / high nibble there. One
    pshufb per nibble per byte position marks, for 32 positions at once, the buckets whose first
@@ -149,7 +123,6 @@ size_t ns_multi_hits(const uint8_t *hay, size_t n, size_t from,
     size_t minlen = (size_t)-1;
     for (size_t j = 0; j < count; j++) if (lengths[j] < minlen) minlen = lengths[j];
     if (have_avx2 && minlen >= 3) return teddy_avx2(hay, n, from, needles, lengths, count, out, cap, next);
-    if (have_avx2) return avx2_hits(hay, n, from, needles, lengths, count, maxlen, out, cap, next);
     return sse2_hits(hay, n, from, needles, lengths, count, maxlen, out, cap, next);
 #else
     return scalar_hits(hay, n, from, needles, lengths, count, out, 0, cap, next);
