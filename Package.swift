@@ -36,7 +36,7 @@ let package = Package(
             "ForensicModel", "KernelEvents", "NetworkEvents", "SystemdJournal", "PcapFile", "BundleArchive",
         ]),
         .executableTarget(name: "nodesleuth", dependencies: [
-            "Ingest", "Correlation", "Reporting", "ForensicModel", "KernelEvents",
+            "Ingest", "Correlation", "Reporting", "ForensicModel", "KernelEvents", "NetworkEvents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

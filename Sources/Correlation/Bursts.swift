@@ -4,13 +4,16 @@ import ForensicModel
 /// and so do the retransmissions of one segment (an RTO back-off chain: 0.2, 0.4, 0.8… s apart,
 /// soon wider than any gap, is one episode).
 public enum BurstFinder {
-    public static func bursts(_ events: [RetransmissionEvent], gap: Double) -> [Burst] {
-        let real = events.filter { $0.copyOf == nil }.sorted { ($0.time, $0.frame) < ($1.time, $1.frame) }
+    public static func bursts(_ events: RetransmissionLog, gap: Double) -> [Burst] {
         var out: [Burst] = []
-        var chains: Set<String> = []
-        for e in real {
-            let key = e.seq.map { "\(e.flow)|\($0)" }
-            if var last = out.last, e.time - last.end <= gap || key.map(chains.contains) == true {
+        // segments retransmitted in the current burst (flow and seq hashed) and when last seen;
+        // a chain quiet for longer than Linux's largest RTO (120 s) is forgotten, so the table
+        // holds what a few minutes of traffic retransmitted, however long the capture.
+        var chains: [UInt64: Timestamp] = [:]
+        var lastPrune = Timestamp(nanos: .min)
+        for e in events where e.copyOf == nil {
+            let key = e.seq.map { chainKey(e.flow, $0) }
+            if var last = out.last, e.time - last.end <= gap || key.map({ chains[$0] != nil }) == true {
                 last.end = e.time
                 last.count += 1
                 out[out.count - 1] = last
@@ -18,9 +21,21 @@ public enum BurstFinder {
                 out.append(Burst(start: e.time, end: e.time, count: 1, firstFrame: e.provenance))
                 chains.removeAll(keepingCapacity: true)
             }
-            if let key { chains.insert(key) }
+            if let key { chains[key] = e.time }
+            if e.time - lastPrune > 60, chains.count > 4096 {
+                chains = chains.filter { e.time - $0.value <= 120 }
+                lastPrune = e.time
+            }
         }
         return out
+    }
+
+    /// FNV-1a over the flow text and the sequence number.
+    static func chainKey(_ flow: String, _ seq: UInt32) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in flow.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        for i in 0..<4 { h = (h ^ UInt64((seq >> (8 * UInt32(i))) & 0xff)) &* 0x100_0000_01b3 }
+        return h
     }
 }
 

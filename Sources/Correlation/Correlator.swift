@@ -87,7 +87,7 @@ public enum Correlator {
     static func applyOffset(_ r: inout AnalysisResult, _ offset: Double) {
         r.pcapOffset = offset
         guard offset != 0 else { return }
-        for i in r.retransmissions.indices { r.retransmissions[i].time = r.retransmissions[i].time + offset }
+        r.retransmissions.shift(by: offset)
         for i in r.captures.indices {
             r.captures[i].firstTime = r.captures[i].firstTime.map { $0 + offset }
             r.captures[i].lastTime = r.captures[i].lastTime.map { $0 + offset }
@@ -103,7 +103,8 @@ public enum Correlator {
     static func applyWindow(_ r: inout AnalysisResult, since: TimeBound?, until: TimeBound?) {
         guard since != nil || until != nil else { return }
         var all: [Timestamp] = r.oomKills.compactMap { $0.tReaped ?? $0.tKilled ?? $0.tInvoked } + r.nodeEvents.compactMap(\.time)
-        all += r.retransmissions.map(\.time) + r.symptoms.map(\.end) + r.captures.compactMap(\.lastTime)
+        all += r.symptoms.map(\.end) + r.captures.compactMap(\.lastTime)
+        if let t = r.retransmissions.reduce(nil, { (m: Timestamp?, e) in max(m ?? e.time, e.time) }) { all.append(t) }
         let last = all.max() ?? Timestamp(nanos: 0)
         func resolve(_ b: TimeBound?) -> Timestamp? {
             switch b {
@@ -117,7 +118,7 @@ public enum Correlator {
         let killsBefore = r.oomKills.count, eventsBefore = r.nodeEvents.count
         r.oomKills = r.oomKills.filter { inside($0.tInvoked ?? $0.tKilled) }
         r.nodeEvents = r.nodeEvents.filter { inside($0.time) }
-        r.retransmissions = r.retransmissions.filter { inside($0.time) }
+        r.retransmissions.limit(to: lo, hi)
         r.symptoms = r.symptoms.filter { inside($0.start) }
         for i in r.captures.indices {
             if let a = r.captures[i].firstTime { r.captures[i].firstTime = max(a, lo) }

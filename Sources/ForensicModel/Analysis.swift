@@ -23,7 +23,9 @@ public struct AnalysisResult: Sendable {
     public var inputs: [InputReport] = []
     public var oomKills: [OOMKill] = []
     public var captures: [CaptureSummary] = []
-    public var retransmissions: [RetransmissionEvent] = []
+    /// Real retransmissions and the copies Wireshark calls retransmissions, in time order (bounded
+    /// memory: see `RetransmissionLog`).
+    public var retransmissions = RetransmissionLog()
     public var bursts: [Burst] = []
     /// Kernel events other than OOM kills (soft lockups, conntrack full, link down...).
     public var nodeEvents: [NodeEvent] = []

@@ -11,6 +11,8 @@ public enum CaptureIngest {
         public var copyWindowNanos: Int64 = 10_000_000
         /// Keep the real view's segment and connection hashes (several captures: both ends).
         public var recordSegmentKeys = false
+        /// Each frame of the reported view with flags, or a copy, as decided (see `FrameObserver`).
+        public var frameObserver: FrameObserver?
         /// Print progress on stderr (the CLI sets it when stderr is a terminal).
         public var progress = false
         /// Two threads (reading + decoding, then detection + views) where there are two cores; one
@@ -36,6 +38,7 @@ public enum CaptureIngest {
         var initial = CaptureAnalysis(path: path, linkTypeName: "", keepCopies: options.keepCopies,
                                       copyWindowNanos: options.copyWindowNanos, recordFrames: options.recordFrames)
         initial.recordSegmentKeys = options.recordSegmentKeys
+        initial.frameObserver = options.frameObserver
         var feeder = Feeder(pipe: pipe, direct: options.twoThreads ? nil : initial, progress: options.progress, name: name)
         let end: PcapEnd
         var linkTypeName: String

@@ -328,6 +328,7 @@ public struct Ingestor {
                 if let k = analysis.segmentKeys { keys[p] = k }
                 result.captures.append(analysis.summary)
                 result.retransmissions += analysis.events
+                if let why = analysis.events.spillError { result.warnings.append(Warning(source: Provenance(path: p), message: why)) }
                 for z in analysis.zeroWindows {
                     result.symptoms.append(Symptom(kind: .zeroWindow, start: Timestamp(nanos: z.time), end: Timestamp(nanos: z.time), count: 1, provenance: Provenance(path: p, frame: z.frame)))
                 }
@@ -345,7 +346,7 @@ public struct Ingestor {
     /// original reached the other capture point before the retransmission was sent (its first
     /// sighting there earlier than the retransmission less half its RTO: clocks of two hosts
     /// under NTP agree far better than that), or not?
-    static func bothEnds(_ events: [RetransmissionEvent], _ keys: [String: SegmentKeys]) -> BothEnds? {
+    static func bothEnds(_ events: RetransmissionLog, _ keys: [String: SegmentKeys]) -> BothEnds? {
         var b = BothEnds()
         var counted = Set<UInt64>()
         for e in events where e.copyOf == nil {
@@ -367,7 +368,7 @@ public struct Ingestor {
     /// overlaps) see the same packets: a real retransmission of the same flow and sequence number
     /// within 50 ms in another file is that packet again, counted once.
     static func dedupeAcrossCaptures(_ r: inout AnalysisResult) {
-        guard Set(r.retransmissions.map(\.capturePath)).count > 1 else { return }
+        guard Set(r.captures.map(\.path)).count > 1 else { return }
         struct Key: Hashable { var flow: String; var seq: UInt32 }
         func key(_ e: RetransmissionEvent) -> Key? {
             guard let s = e.seq else { return nil }
@@ -375,19 +376,32 @@ public struct Ingestor {
             let parts = e.flow.components(separatedBy: " -> ")
             return Key(flow: parts.count == 2 ? parts.sorted().joined(separator: "|") + (parts[0] < parts[1] ? ">" : "<") : e.flow, seq: s)
         }
+        // the events are read in time order; what is older than 50 ms is dropped from the table,
+        // so it holds 50 ms of retransmissions, not all of them
         var kept: [Key: [(Timestamp, String, Int)]] = [:]
-        let order = r.retransmissions.indices.sorted { (r.retransmissions[$0].time, r.retransmissions[$0].capturePath) < (r.retransmissions[$1].time, r.retransmissions[$1].capturePath) }
-        for i in order where r.retransmissions[i].copyOf == nil {
-            let e = r.retransmissions[i]
+        var fifo: [(Timestamp, Key)] = []
+        var head = 0
+        var marks: [(String, Int, Int, String)] = []
+        for e in r.retransmissions where e.copyOf == nil {
             guard let k = key(e) else { continue }
+            while head < fifo.count, e.time - fifo[head].0 > 0.05 {
+                let old = fifo[head].1
+                if var list = kept[old] {
+                    list.removeFirst()
+                    kept[old] = list.isEmpty ? nil : list
+                }
+                head += 1
+            }
+            if head > 65_536, head * 2 > fifo.count { fifo.removeFirst(head); head = 0 }
             if let twin = kept[k]?.first(where: { $0.1 != e.capturePath && abs(e.time - $0.0) <= 0.05 }) {
-                r.retransmissions[i].copyOf = twin.2
-                r.retransmissions[i].copyIn = twin.1
-                r.crossCaptureCopies += 1
+                marks.append((e.capturePath, e.frame, twin.2, twin.1))
             } else {
                 kept[k, default: []].append((e.time, e.capturePath, e.frame))
+                fifo.append((e.time, k))
             }
         }
+        for m in marks { r.retransmissions.markCopy(capturePath: m.0, frame: m.1, of: m.2, in: m.3) }
+        r.crossCaptureCopies += marks.count
         if r.crossCaptureCopies > 0 {
             r.clockNotes.append("\(r.crossCaptureCopies) real retransmission(s) are in two capture files (the same packet at two capture points): counted once")
         }
@@ -613,7 +627,7 @@ extension AnalysisResult {
         for i in nodeEvents.indices { nodeEvents[i].provenance = fix(nodeEvents[i].provenance) }
         for i in counters.indices { counters[i].source = fix(counters[i].source) }
         for i in captures.indices { captures[i].path = fix(captures[i].path) }
-        for i in retransmissions.indices { retransmissions[i].capturePath = fix(retransmissions[i].capturePath) }
+        retransmissions.rewritePaths(fix)
         for i in symptoms.indices { symptoms[i].provenance = fix(symptoms[i].provenance) }
         clockNotes = clockNotes.map { $0.replacingOccurrences(of: old, with: new) }
     }

@@ -23,7 +23,7 @@ public struct CaptureAnalysis: Sendable {
 
     public var summary: CaptureSummary { views.summary }
     /// Real retransmissions, plus Wireshark-view retransmissions that are only copies (copyOf set).
-    public var events: [RetransmissionEvent] { views.events }
+    public var events: RetransmissionLog { views.events }
     /// Zero-window and RST frames of the real view (symptom points; at most 100 000 of each).
     public var zeroWindows: [(time: Int64, frame: Int)] { views.zeroWindows }
     public var resets: [(time: Int64, frame: Int)] { views.resets }
@@ -43,6 +43,10 @@ public struct CaptureAnalysis: Sendable {
     public var closedIdleNanos: Int64 { get { views.closedIdleNanos } set { views.closedIdleNanos = newValue } }
     /// At most this many live conversation pairs (the least recently seen fifth goes beyond it).
     public var maxLive: Int { get { views.maxLive } set { views.maxLive = newValue } }
+
+    /// Called with each frame of the reported view that has analysis flags or is a copy, as it is
+    /// decided (file order), on the thread that runs the analysis: `--frames` streams its rows.
+    public var frameObserver: FrameObserver? { get { views.observer } set { views.observer = newValue } }
 
     public init(path: String, linkTypeName: String, keepCopies: Bool = false, copyWindowNanos: Int64 = 10_000_000, recordFrames: Bool = false) {
         detector = CopyDetector(windowNanos: copyWindowNanos)
@@ -144,16 +148,23 @@ public struct CaptureAnalysis: Sendable {
     }
 }
 
+/// Receives (frame, analysis of the reported view or nil, frame it is a copy of or nil).
+public final class FrameObserver: @unchecked Sendable {
+    let body: (Int, TCPFrameAnalysis?, Int?) -> Void
+    public init(_ body: @escaping (Int, TCPFrameAnalysis?, Int?) -> Void) { self.body = body }
+}
+
 /// The two views' state: conversations (paired, see `ViewPair`), counts, events.
 struct CaptureViews: Sendable {
     var summary: CaptureSummary
-    var events: [RetransmissionEvent] = []
+    var events = RetransmissionLog()
     var zeroWindows: [(time: Int64, frame: Int)] = []
     var resets: [(time: Int64, frame: Int)] = []
     var wiresharkFrames: [Int: TCPFrameAnalysis] = [:]
     var realFrames: [Int: TCPFrameAnalysis] = [:]
     var copyFrames: [Int: Int] = [:]
     var segmentKeys: SegmentKeys?
+    var observer: FrameObserver?
     /// One string per directed flow, shared by all its events (a capture with a million
     /// retransmissions of a few flows holds a few strings, not a million).
     private var flowNames: [DirectedTuple: String] = [:]
@@ -161,7 +172,9 @@ struct CaptureViews: Sendable {
         let t = DirectedTuple(s)
         if let n = flowNames[t] { return n }
         let n = s.flowDescription
-        if flowNames.count < 1_000_000 { flowNames[t] = n }
+        // bounded: past 65 536 flows the table starts afresh (names are only shared, not needed)
+        if flowNames.count >= 65_536 { flowNames.removeAll(keepingCapacity: true) }
+        flowNames[t] = n
         return n
     }
 
@@ -201,7 +214,6 @@ struct CaptureViews: Sendable {
                         synRetransmissions: $0.synRetransmissions, dupAcks: $0.dupAcks, zeroWindows: $0.zeroWindows, resets: $0.resets,
                         maxRTO: $0.maxRTO, first: Timestamp(nanos: $0.first), last: Timestamp(nanos: $0.last))
         }
-        events.sort { ($0.time, $0.frame) < ($1.time, $1.frame) }
     }
 
     /// One frame, in file order, with its copy decision: the Wireshark view sees every frame;
@@ -225,6 +237,7 @@ struct CaptureViews: Sendable {
         }
         if let copyOf {
             if recordFrames { copyFrames[s.frame] = copyOf }
+            observer?.body(s.frame, nil, copyOf)
             if let kind = wsKind {
                 events.append(RetransmissionEvent(frame: s.frame, time: Timestamp(nanos: s.time), flow: flowName(s), kind: kind,
                                                   copyOf: copyOf, isSYN: s.isSYN, rto: ws.rto, capturePath: summary.path))
@@ -315,6 +328,7 @@ struct CaptureViews: Sendable {
 
     private mutating func record(real seg: borrowing TCPSegment, analysis a: TCPFrameAnalysis) {
         if recordFrames, !a.flags.isEmpty { realFrames[seg.frame] = a }
+        if let o = observer, !a.flags.isEmpty { o.body(seg.frame, a, nil) }
         if segmentKeys != nil { segmentKeys!.add(seg) }
         if a.flags.contains(.zeroWindow), zeroWindows.count < 100_000 { zeroWindows.append((seg.time, seg.frame)) }
         if seg.isRST, resets.count < 100_000 { resets.append((seg.time, seg.frame)) }

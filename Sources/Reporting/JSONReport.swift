@@ -47,19 +47,22 @@ public enum JSONReport {
         envelope(r, version: version, [("captures", .array(r.captures.map(capture))), ("events", .array(r.retransmissions.map(event)))])
     }
 
-    /// The same document, written piece by piece: the events one line each as they are rendered
-    /// (a million events never become one tree or one string).
-    public static func retrans(_ r: AnalysisResult, version: String, write: (String) throws -> Void) rethrows {
+    /// The same document, written piece by piece: the events one at a time as they are read from
+    /// the log (a million events never become one tree or one string). `indent` 0: one line (ndjson).
+    public static func retrans(_ r: AnalysisResult, version: String, indent: Int = 2, write: (String) throws -> Void) rethrows {
         let marker = "\"__nodesleuth_events__\""
-        let doc = envelope(r, version: version, [("captures", .array(r.captures.map(capture))), ("events", .raw(marker))]).render()
-        guard let at = doc.range(of: marker) else { try write(retrans(r, version: version).render()); return }
+        let doc = envelope(r, version: version, [("captures", .array(r.captures.map(capture))), ("events", .raw(marker))]).render(indent: indent)
+        guard let at = doc.range(of: marker) else { try write(retrans(r, version: version).render(indent: indent)); return }
         try write(String(doc[..<at.lowerBound]) + "[")
         var chunk = ""
-        for (i, e) in r.retransmissions.enumerated() {
-            chunk += (i == 0 ? "\n    " : ",\n    ") + event(e).render(indent: 0).dropLast()
+        var any = false
+        let (first, next, close) = indent == 0 ? ("", ",", "]") : ("\n    ", ",\n    ", "\n  ]")
+        for e in r.retransmissions {
+            chunk += (any ? next : first) + event(e).render(indent: 0).dropLast()
+            any = true
             if chunk.utf8.count > 1 << 20 { try write(chunk); chunk = "" }
         }
-        try write(chunk + (r.retransmissions.isEmpty ? "]" : "\n  ]") + doc[at.upperBound...])
+        try write(chunk + (any ? close : "]") + doc[at.upperBound...])
     }
 
     static func input(_ i: InputReport) -> JSON {

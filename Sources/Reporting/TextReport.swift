@@ -105,7 +105,7 @@ public enum TextReport {
         // lazily: a capture with a million retransmissions must not be copied to be printed
         let real = r.retransmissions.lazy.filter { $0.copyOf == nil }
         let syn = Array(real.filter(\.isSYN).prefix(10))
-        let synCount = real.filter(\.isSYN).count
+        let synCount = real.reduce(0) { $0 + ($1.isSYN ? 1 : 0) }
         if !syn.isEmpty {
             o += "\n" + section("Connect stalls: \(synCount) SYN retransmission\(synCount == 1 ? "" : "s")")
             for e in syn.prefix(10) { o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(e.flow)\(e.rto.map { "  after \(format3($0)) s" } ?? "")\n" }
@@ -123,7 +123,7 @@ public enum TextReport {
             o += "\n" + section("Long RTO gaps (≥ 1 s): \(longCount)")
             for e in long.prefix(10) { o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  rto \(format3(e.rto!)) s  \(e.flow)\n" }
         }
-        if !real.isEmpty {
+        if real.first(where: { _ in true }) != nil {
             o += "\n" + section("Real retransmissions (first 20)")
             for e in real.prefix(options.verbose ? .max : 20) {
                 o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(pad(e.kind, 24))\(e.flow)\(e.rto.map { "  rto \(format3($0)) s" } ?? "")\n"

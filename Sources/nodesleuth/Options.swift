@@ -71,35 +71,70 @@ struct OutputOptions: ParsableArguments {
 
     /// Writes a report produced in pieces (`produce` hands each piece to `write`).
     func emitStream(inputs: [String], _ produce: ((String) throws -> Void) throws -> Void) throws {
+        let stream = try openStream(inputs: inputs)
+        try produce { piece in try stream.write(piece) }
+        try stream.finish()
+    }
+
+    /// The report's destination, open: stdout, a new or replaced regular file, or a device or
+    /// FIFO written as a stream.
+    func openStream(inputs: [String]) throws -> ReportStream {
         try checkOutput(inputs: inputs)
-        var fd: Int32 = STDOUT_FILENO
-        var where_ = "standard output"
-        if let output {
-            var st = stat()
-            let special = stat(output, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
-            fd = special ? open(output, O_WRONLY | O_CLOEXEC) : open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            where_ = output
-            guard fd >= 0 else {
-                FileHandle.standardError.write(Data("nodesleuth: cannot write \(output): \(String(cString: strerror(errno)))\n".utf8))
+        guard let output else { return ReportStream(fd: STDOUT_FILENO, name: "standard output", owned: false) }
+        var st = stat()
+        let special = stat(output, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG
+        let fd = special ? open(output, O_WRONLY | O_CLOEXEC) : open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            FileHandle.standardError.write(Data("nodesleuth: cannot write \(output): \(String(cString: strerror(errno)))\n".utf8))
+            throw ExitCode(3)
+        }
+        return ReportStream(fd: fd, name: output, owned: true)
+    }
+}
+
+/// An open report destination. Pieces are written as they come, from one thread at a time (the
+/// capture's analysing thread may write `--frames` rows while the main one waits). A write error
+/// is said once on stderr and ends the run with exit 3 (`finish`), never a trap.
+final class ReportStream: @unchecked Sendable {
+    private let fd: Int32
+    private let name: String
+    private let owned: Bool
+    private var buffer: [UInt8] = []
+    private(set) var failed = false
+
+    init(fd: Int32, name: String, owned: Bool) { self.fd = fd; self.name = name; self.owned = owned }
+    deinit { if owned { close(fd) } }
+
+    /// Buffers `piece` (64 KiB at a time go out); throws exit 3 once writing failed.
+    func write(_ piece: String) throws {
+        if failed { throw ExitCode(3) }
+        buffer.append(contentsOf: piece.utf8)
+        if buffer.count >= 64 << 10 { try flush() }
+    }
+
+    /// `write` for a thread that cannot throw: a failure is remembered for `finish`.
+    func writeQuietly(_ piece: String) { try? write(piece) }
+
+    func flush() throws {
+        var done = 0
+        defer { buffer.removeAll(keepingCapacity: true) }
+        while done < buffer.count {
+            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                let why = n < 0 ? String(cString: strerror(errno)) : "nothing written"
+                FileHandle.standardError.write(Data("nodesleuth: cannot write the report to \(name): \(why)\n".utf8))
+                failed = true
                 throw ExitCode(3)
             }
+            done += n
         }
-        defer { if fd != STDOUT_FILENO { close(fd) } }
-        try produce { piece in
-            var bytes = Array(piece.utf8)
-            var done = 0
-            while done < bytes.count {
-                let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 {
-                    let why = n < 0 ? String(cString: strerror(errno)) : "nothing written"
-                    FileHandle.standardError.write(Data("nodesleuth: cannot write the report to \(where_): \(why)\n".utf8))
-                    throw ExitCode(3)
-                }
-                done += n
-            }
-            bytes.removeAll()
-        }
+    }
+
+    /// Writes what is buffered; exit 3 if anything failed.
+    func finish() throws {
+        if failed { throw ExitCode(3) }
+        try flush()
     }
 }
 

@@ -72,3 +72,10 @@ with _tarfile.open(fileobj=_b, mode="w") as _t:
     _t.add(os.path.join(root, "testdata/bundles/seed-incident/sosreport-node7/etc"), arcname="s/etc")
 put("FuzzArchive", "small.tar", _b.getvalue())
 
+
+# FuzzOOMMerge: records that collide (same pid and comm, figures or stamps equal) and ones that do not
+import random as _r
+_rng = _r.Random(14)
+for _n in range(4):
+    put("FuzzOOMMerge", "mix%d" % _n, bytes(_rng.randrange(256) for _ in range(8 * (4 + 6 * _n))))
+put("FuzzOOMMerge", "same-kill-three-sources", bytes([4 | 8 | 32 | 64, 1, 0, 1, 1, 50, 10, 0] * 3))

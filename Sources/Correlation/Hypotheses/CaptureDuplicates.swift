@@ -4,7 +4,7 @@ import ForensicModel
 /// (another interface of an `-i any` capture, or another capture file); halved while real ones remain.
 extension Correlator {
     static func captureDuplicates(_ r: AnalysisResult, hasCapture: Bool, ws: Int, real: Int, copies: Int) -> Hypothesis {
-        let copyRetrans = r.retransmissions.filter { $0.copyOf != nil }.count
+        let copyRetrans = r.retransmissions.reduce(0) { $0 + ($1.copyOf != nil ? 1 : 0) }
         var h = Hypothesis(id: .captureDuplicates, title: "Retransmissions in the capture are copies of one packet seen on several interfaces",
                            score: 0, scoreExplanation: "", summary: "")
         if !hasCapture {

@@ -10,9 +10,14 @@ extension Correlator {
         for name in ["TcpExtListenOverflows", "TcpExtListenDrops"] {
             if let c = counter(r, name), c.value > 0 { listen.support.append(Evidence("\(name) = \(Int(c.value)) since boot", source: c.source.description)) }
         }
-        let synRetrans = r.retransmissions.filter { $0.copyOf == nil && $0.isSYN }
-        if !synRetrans.isEmpty {
-            listen.support.append(Evidence("\(synRetrans.count) SYN retransmission(s) in the capture (connect stalls)", source: synRetrans[0].provenance.description))
+        var synCount = 0
+        var firstSYN: RetransmissionEvent?
+        for e in r.retransmissions where e.copyOf == nil && e.isSYN {
+            synCount += 1
+            if firstSYN == nil { firstSYN = e }
+        }
+        if let firstSYN {
+            listen.support.append(Evidence("\(synCount) SYN retransmission(s) in the capture (connect stalls)", source: firstSYN.provenance.description))
         }
         return listen
     }

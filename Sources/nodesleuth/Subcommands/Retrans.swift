@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ForensicModel
 import Ingest
+import NetworkEvents
 import Reporting
 
 struct Retrans: ParsableCommand {
@@ -32,35 +33,34 @@ struct Retrans: ParsableCommand {
     func run() throws {
         try out.checkOutput(inputs: pcaps)
         if frames {
-            var text = "file,frame,flags,dup_ack_num,dup_ack_frame,copy_of\n"
+            // rows are written as the analysis decides them (file order): nothing is held per frame
+            let stream = try out.openStream(inputs: pcaps)
+            try stream.write("file,frame,flags,dup_ack_num,dup_ack_frame,copy_of\n")
             var failed = false
             for p in pcaps {
-                let (a, report, warnings) = CaptureIngest.read(path: p, options: .init(keepCopies: wiresharkCompatible, recordFrames: true))
-                guard let a else {
+                var options = CaptureIngest.Options(keepCopies: wiresharkCompatible)
+                options.frameObserver = FrameObserver { f, v, copyOf in
+                    stream.writeQuietly("\(p),\(f),\(v?.flags.names.joined(separator: "|") ?? ""),\(v?.dupAckNumber.map(String.init) ?? ""),\(v?.dupAckFrame.map(String.init) ?? ""),\(copyOf.map(String.init) ?? "")\n")
+                }
+                let (a, report, warnings) = CaptureIngest.read(path: p, options: options)
+                if a == nil {
                     // an unreadable capture is an error, not an empty table
                     FileHandle.standardError.write(Data("nodesleuth: \(p): \(([report.detail] + warnings.map(\.message)).joined(separator: "; "))\n".utf8))
                     failed = true
-                    continue
-                }
-                let view = wiresharkCompatible ? a.wiresharkFrames : a.realFrames
-                for f in Set(view.keys).union(a.copyFrames.keys).sorted() {
-                    let v = view[f]
-                    text += "\(p),\(f),\(v?.flags.names.joined(separator: "|") ?? ""),\(v?.dupAckNumber.map(String.init) ?? ""),\(v?.dupAckFrame.map(String.init) ?? ""),\(a.copyFrames[f].map(String.init) ?? "")\n"
                 }
             }
-            try out.emit(text, inputs: pcaps)
+            try stream.finish()
             if failed { throw ExitCode(2) }
             return
         }
         var req = IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible)
         req.progress = stderrIsTerminal && !out.quiet
         let r = Ingestor().run(req)
-        if out.format == .json {
-            try out.emitStream(inputs: pcaps) { write in try JSONReport.retrans(r, version: NodeSleuth.version, write: write) }
+        if out.format == .json || out.format == .ndjson {
+            let indent = out.format == .json ? 2 : 0
+            try out.emitStream(inputs: pcaps) { write in try JSONReport.retrans(r, version: NodeSleuth.version, indent: indent, write: write) }
         } else {
-            let text = out.format == .ndjson ? JSONReport.retrans(r, version: NodeSleuth.version).render(indent: 0)
-                                             : TextReport.retrans(r, options: .init(verbose: out.verbose))
-            try out.emit(text, inputs: pcaps)
+            try out.emit(TextReport.retrans(r, options: .init(verbose: out.verbose)), inputs: pcaps)
         }
         try exitIfNothingRead(r)
     }

@@ -1,11 +1,10 @@
 import Foundation
 import ForensicModel
-import KernelEvents
 
 /// The same kill appears in several sources (journal, dmesg, journalctl text, syslog). Keep one
 /// record, from the source with the best clocks, and fill its gaps from the others.
-enum OOMMerge {
-    static func merge(_ kills: [OOMKill]) -> [OOMKill] {
+public enum OOMMerge {
+    public static func merge(_ kills: [OOMKill]) -> [OOMKill] {
         var out: [OOMKill] = []
         // Candidates by victim pid: a kill is only compared with the records of its own pid.
         var byPid: [Int: [Int]] = [:]
@@ -71,8 +70,8 @@ enum OOMMerge {
 }
 
 /// Victim thread counts from the bundle's ps listings (taken after the kill).
-enum ThreadCounts {
-    static func attach(to kills: inout [OOMKill], processes: [(PsProcess, String)]) {
+public enum ThreadCounts {
+    public static func attach(to kills: inout [OOMKill], processes: [(PsProcess, String)]) {
         for i in kills.indices where kills[i].victimThreads == nil {
             let k = kills[i]
             guard let comm = k.victimComm else { continue }
@@ -103,8 +102,8 @@ enum ThreadCounts {
 
 /// Node events from every source, each reported once (the same line is usually in the journal,
 /// dmesg and the journalctl text), from the source with the best clocks.
-enum NodeEventMerge {
-    static func collect(_ streams: [[KernelLine]]) -> [NodeEvent] {
+public enum NodeEventMerge {
+    public static func collect(_ streams: [[KernelLine]]) -> [NodeEvent] {
         // Events of the same kind and text, sorted by kernel time (else UTC): copies from other
         // sources sit next to each other, so each is compared with its neighbours only (a log
         // with 40 000 identical conntrack lines stays n log n).
