@@ -44,6 +44,9 @@ public enum TextReport {
             }
         }
         o += "\n"
+        if let w = r.window {
+            o += wrap("Window: only \(w.text) (--since/--until); kills, events, retransmissions and their counts are limited to it.", indent: "", hanging: "  ") + "\n"
+        }
         o += section("Hypotheses")
         let quiet = r.hypotheses.filter { $0.score == 0 && !options.verbose }
         for h in r.hypotheses where !(h.score == 0 && !options.verbose) {
