@@ -44,7 +44,7 @@ struct Oom: ParsableCommand {
         } else {
             merged = Ingestor().run(req)
         }
-        noteMissingKernelLog(merged, path: inputs[0])
+        announce([merged], paths: [inputs[0]])
         let text: String
         switch out.format {
         case .text: text = TextReport.oomOnly(merged, options: .init(verbose: out.verbose))
