@@ -61,11 +61,14 @@ struct OutputOptions: ParsableArguments {
     /// Writes the report: to stdout, to a new or regular file (replaced), or into a device or
     /// FIFO as a stream (never replacing the node). Write errors end the run with exit 3.
     func emit(_ text: String, inputs: [String]) throws {
-        var text = text
-        if quiet && format == .text {
-            text = text.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }.joined(separator: "\n") + "\n"
-        }
-        if format == .text && useColor { text = TerminalColor.apply(text) }
+        try emit(StyledText(text), inputs: inputs)
+    }
+
+    /// Text reports come styled (what each piece is); colour is drawn from that, on a terminal.
+    func emit(_ styled: StyledText, inputs: [String]) throws {
+        var styled = styled
+        if quiet && format == .text { styled = styled.firstParagraph() }
+        let text = format == .text && useColor ? styled.ansi : styled.plain
         try emitStream(inputs: inputs) { write in try write(text) }
     }
 

@@ -115,21 +115,21 @@ struct Analyze: ParsableCommand {
             results.append(r)
         }
         announce(results, paths: nodes.map(\.path))
-        let text: String
+        let text: StyledText
         if results.count == 1 {
             let r = results[0]
             switch out.format {
-            case .json: text = JSONReport.analyze(r, version: NodeSleuth.version).render()
-            case .ndjson: text = JSONReport.analyze(r, version: NodeSleuth.version).render(indent: 0)
-            case .html: text = HTMLReport.analyze(r, version: NodeSleuth.version)
-            case .text: text = TextReport.analyze(r, options: .init(verbose: out.verbose))
+            case .json: text = StyledText(JSONReport.analyze(r, version: NodeSleuth.version).render())
+            case .ndjson: text = StyledText(JSONReport.analyze(r, version: NodeSleuth.version).render(indent: 0))
+            case .html: text = StyledText(HTMLReport.analyze(r, version: NodeSleuth.version))
+            case .text: text = TextReport.analyzeStyled(r, options: .init(verbose: out.verbose))
             }
         } else {
             switch out.format {
-            case .json: text = JSONReport.fleet(results, version: NodeSleuth.version).render()
-            case .ndjson: text = results.map { JSONReport.analyze($0, version: NodeSleuth.version).render(indent: 0) }.joined()
-            case .html: text = HTMLReport.fleet(results, version: NodeSleuth.version)
-            case .text: text = TextReport.fleet(results, options: .init(verbose: out.verbose))
+            case .json: text = StyledText(JSONReport.fleet(results, version: NodeSleuth.version).render())
+            case .ndjson: text = StyledText(results.map { JSONReport.analyze($0, version: NodeSleuth.version).render(indent: 0) }.joined())
+            case .html: text = StyledText(HTMLReport.fleet(results, version: NodeSleuth.version))
+            case .text: text = TextReport.fleetStyled(results, options: .init(verbose: out.verbose))
             }
         }
         try out.emit(text, inputs: [path].compactMap { $0 } + pcap + journal + dmesg)
