@@ -285,7 +285,7 @@ public enum Correlator {
         if abs(best.off) > 1, best.n > base, best.n >= 2 {
             r.suggestedPcapOffset = r.pcapOffset + best.off
             r.warnings.append(Warning(source: Provenance(path: r.captures.first?.path ?? "capture"),
-                message: "the capture's clock may be offset: shifting it by \(fmt(best.off)) s lines up \(best.n) of \(starts.count) retransmission bursts with node events (\(base) without). This can also be chance: check the capture host's clock (NTP logs, a packet seen in both captures) before rerunning with --pcap-offset=\(fmt(r.pcapOffset + best.off))"))
+                message: "the capture's clock may be offset: shifting it by \(fmt(best.off)) s lines up \(best.n) of \(starts.count) retransmission bursts with node events (\(base) without). This can also be chance: check the capture host's clock (NTP logs, a packet seen in both captures) before rerunning with --pcap-offset=\(fmt(r.pcapOffset + best.off))", code: "capture.clock-offset"))
         }
     }
 
