@@ -111,6 +111,7 @@ enum JournalIngest {
                 let (mono, boot) = try j.monotonic()
                 guard let msg = try j.string("MESSAGE") else { continue }
                 var src = Int64(truncatingIfNeeded: mono)
+                // the printk stamp, not the reception time (docs/spec/journal.md, "Timestamps")
                 if let s = try j.string("_SOURCE_MONOTONIC_TIMESTAMP"), let v = Int64(s), v > 0 { src = v }
                 let offset = realtime &- Int64(truncatingIfNeeded: mono)
                 if out.bootOffsets[boot] == nil { out.bootOffsets[boot] = offset }

@@ -7,6 +7,7 @@ import ForensicModel
 /// `Killed process` line(s) (several with `memory.oom.group`) and the task table fill it; the
 /// `oom_reaper: reaped process` line, which may come much later, closes the kill it names.
 /// Lines filtered out by grep or a cut file still give what they can, with a warning.
+/// The record shapes across kernel versions: docs/spec/oom-records.md.
 public struct OOMAssembler {
     /// The invocation being read (after `invoked oom-killer`, until the next one).
     private struct Invocation {

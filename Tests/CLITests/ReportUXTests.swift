@@ -153,3 +153,22 @@ struct ReportUXTests {
         #expect(p.ws < a.ws)
     }
 }
+
+@Suite("docs/spec is what the code cites")
+struct SpecCitationTests {
+    @Test("every docs/spec/ file the sources cite exists, and every spec file is cited")
+    func citations() throws {
+        let fm = FileManager.default
+        let sources = CLI.repo.appendingPathComponent("Sources")
+        var cited: Set<String> = []
+        for case let rel as String in fm.enumerator(atPath: sources.path)! where rel.hasSuffix(".swift") {
+            let text = try String(contentsOf: sources.appendingPathComponent(rel), encoding: .utf8)
+            for m in text.matches(of: /docs\/spec\/([a-z0-9-]+\.md)/) { cited.insert(String(m.1)) }
+        }
+        let specDir = CLI.repo.appendingPathComponent("docs/spec")
+        let present = Set(try fm.contentsOfDirectory(atPath: specDir.path).filter { $0.hasSuffix(".md") && $0 != "README.md" })
+        #expect(!cited.isEmpty)
+        #expect(cited.subtracting(present).isEmpty, "cited but missing: \(cited.subtracting(present))")
+        #expect(present.subtracting(cited).isEmpty, "never cited: \(present.subtracting(cited))")
+    }
+}
