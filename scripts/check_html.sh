@@ -5,8 +5,8 @@
 #   bash scripts/check_html.sh            # screenshots go to docs/ (report-demo.png, report-inconclusive.png)
 #   SHOTS_DIR=/tmp/x bash scripts/check_html.sh
 #
-# Two reports: the demo incident folder (conclusive: oom-kill-stall) and its capture alone (no
-# kernel log: inconclusive). For each, a copy of the page gets a small checking script appended
+# Three reports: the demo incident folder (conclusive: oom-kill-stall), its capture alone (no
+# kernel log: inconclusive) and a folder of two nodes (one page, a section each; no screenshot). For each, a copy of the page gets a small checking script appended
 # (the report itself never holds a script); the script measures the laid-out page and writes its
 # findings into the DOM, which `chromium --dump-dom` prints. Checked:
 #   - every timeline lane has at least one mark (no empty lanes);
@@ -36,6 +36,10 @@ trap 'rm -rf "$W"' EXIT
 B=testdata/bundles/seed-incident
 "$BIN" analyze "$B" --format html --output "$W/demo.html"
 "$BIN" analyze --pcap "$B/captures/any.pcap" --format html --output "$W/inconclusive.html" 2>/dev/null
+# two nodes in one folder: one page, a section per node (checked, no screenshot)
+mkdir -p "$W/fleet-in/a" "$W/fleet-in/b"
+cp -r "$B/sosreport-node7" "$W/fleet-in/a/"; cp -r "$B/sosreport-node7" "$W/fleet-in/b/sosreport-node8"; cp "$B/captures/any.pcap" "$W/fleet-in/"
+"$BIN" analyze "$W/fleet-in" --format html --output "$W/fleet.html"
 CH=(chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$W/profile")
 
 cat > "$W/check.js" <<'JS'
@@ -110,11 +114,13 @@ check() {  # check NAME EXPECT... : browser checks, then the words the page must
   for needle in "$@"; do
     grep -qF -- "$needle" "$W/$name.dom" || { echo "FAIL $name: the rendered page lacks: $needle" >&2; fail=1; }
   done
+  [ "$name" = fleet ] && return 0
   mkdir -p "$SHOTS_DIR"
   "${CH[@]}" --window-size=1320,1240 --screenshot="$SHOTS_DIR/report-$name.png" "file://$page" >/dev/null 2>&1
   [ -s "$SHOTS_DIR/report-$name.png" ] || { echo "FAIL $name: no screenshot" >&2; fail=1; }
 }
 check demo "<b>oom-kill-stall</b>" 'data-lane="oom"' 'data-lane="real"' 'data-lane="copies"' "logstash · 300 thr" "Not supported by the inputs (score 0)"
 check inconclusive "<b>inconclusive</b>" "Cannot tell because" 'data-lane="real"'
+check fleet "<h1>2 nodes</h1>" 'id="node-1"' 'id="node-2"'
 [ $fail -eq 0 ] && echo "ok: rendered by $(chromium --version 2>/dev/null | head -1); screenshots in $SHOTS_DIR/report-demo.png, $SHOTS_DIR/report-inconclusive.png"
 exit $fail

@@ -9,11 +9,12 @@ public enum HTMLReport {
         let pages = rs.map { analyze($0, version: version) }
         guard let first = pages.first, let bodyOpen = first.range(of: "<body>") else { return pages.joined() }
         var h = String(first[..<bodyOpen.upperBound]) + "\n<h1>\(rs.count) nodes</h1>\n<ul>\n"
-        for r in rs { h += "<li><a href=\"#node-\(esc(r.node ?? "?"))\">\(esc(r.node ?? "?"))</a>: \(esc(r.hypotheses.first.map { $0.score > 0 ? $0.id.rawValue : "no hypothesis supported" } ?? "-"))</li>\n" }
+        // anchors by position: two bundles may name the same host
+        for (i, r) in rs.enumerated() { h += "<li><a href=\"#node-\(i + 1)\">\(esc(r.node ?? "?"))</a>: \(esc(r.hypotheses.first.map { $0.score > 0 ? $0.id.rawValue : "no hypothesis supported" } ?? "-"))</li>\n" }
         h += "</ul>\n"
-        for (r, p) in zip(rs, pages) {
+        for (i, (r, p)) in zip(rs, pages).enumerated() {
             guard let a = p.range(of: "<body>"), let b = p.range(of: "</body>", options: .backwards) else { continue }
-            h += "<section id=\"node-\(esc(r.node ?? "?"))\"><h1>node \(esc(r.node ?? "?"))</h1>\n" + p[a.upperBound..<b.lowerBound] + "</section>\n"
+            h += "<section id=\"node-\(i + 1)\"><h1>node \(esc(r.node ?? "?"))</h1>\n" + p[a.upperBound..<b.lowerBound] + "</section>\n"
         }
         return h + "</body></html>\n"
     }
@@ -48,7 +49,7 @@ public enum HTMLReport {
 
         """
         if let w = r.window {
-            h += "<p class=\"window\"><b>Window:</b> only \(esc(w.text)) (--since/--until): kills, events, retransmissions and capture counts are limited to it.</p>\n"
+            h += "<p class=\"window\"><b>Window:</b> only \(esc(w.text)) (--since/--until): OOM kills, kernel events, retransmissions and the retransmission counts are limited to it (frame, copy and dup-ACK counts cover the whole capture files).</p>\n"
         }
         if let top = r.hypotheses.first {
             let inconclusive = r.verdict?.status == .inconclusive

@@ -51,7 +51,7 @@ public enum TextReport {
         }
         o += "\n"
         if let w = r.window {
-            o.add(wrap("Window: only \(w.text) (--since/--until); kills, events, retransmissions and their counts are limited to it.", indent: "", hanging: "  "), .caution)
+            o.add(wrap("Window: only \(w.text) (--since/--until): OOM kills, kernel events, retransmissions and the retransmission counts are limited to it (frame, copy and dup-ACK counts cover the whole capture files).", indent: "", hanging: "  "), .caution)
             o += "\n"
         }
         o.add(section("Hypotheses"), .heading)

@@ -61,6 +61,22 @@ struct ReportUXTests {
         #expect(h.contains("@i=5]</span>") && h.contains("title=\"testdata/bundles/seed-incident/sosreport-node7/var/log/journal@s="))
     }
 
+    @Test("HTML of two nodes named alike: one section each, anchors that do not collide")
+    func fleetHTML() throws {
+        let d = try UX.tempDir()
+        defer { try? FileManager.default.removeItem(at: d) }
+        let fm = FileManager.default
+        for sub in ["a", "b"] {
+            try fm.createDirectory(at: d.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try fm.copyItem(atPath: CLI.repo.appendingPathComponent(CLI.bundle).path, toPath: d.appendingPathComponent(sub + "/sosreport-node7").path)
+        }
+        let h = try CLI.run(["analyze", d.path, "--format", "html"]).stdout
+        #expect(h.contains("<h1>2 nodes</h1>"))
+        #expect(h.contains("<a href=\"#node-1\">") && h.contains("<a href=\"#node-2\">"))
+        #expect(h.components(separatedBy: "<section id=\"node-").count == 3)
+        #expect(h.components(separatedBy: "<!DOCTYPE").count == 2, "one document")
+    }
+
     @Test("problems that weaken the run are on stderr before the report")
     func stderrFirst() throws {
         let d = try UX.tempDir()
