@@ -67,6 +67,9 @@ public struct AnalysisResult: Sendable {
     public var kernelLogInputs: Int = 0
     /// What time each kernel log covers.
     public var logCoverage: [LogCoverage] = []
+    /// --wireshark-compatible: copies were kept, so every retransmission Wireshark shows is here
+    /// without a `copyOf`.
+    public var copiesKept = false
     /// The --since/--until window applied (nil: the whole inputs).
     public var window: TimeWindow?
     /// Where logs were looked for, for "no kernel log found".

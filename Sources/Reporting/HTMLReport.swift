@@ -129,7 +129,10 @@ public enum HTMLReport {
         func sw(_ c: String, _ t: String) -> String { "<span><i class=\"sw\" style=\"background:\(c)\"></i>\(t)</span>" }
         var items: [String] = []
         if !r.oomKills.isEmpty { items.append(sw("#e36209", "OOM kill (invoked → reaped)")) }
-        if r.retransmissions.contains(where: { $0.copyOf == nil }) { items.append(sw("#d1242f", "real retransmissions, count per bin (bin width on each chart)")) }
+        if r.retransmissions.contains(where: { $0.copyOf == nil }) {
+            items.append(sw("#d1242f", r.copiesKept ? "retransmissions as Wireshark shows them (--wireshark-compatible: copies kept), count per bin (bin width on each chart)"
+                                                   : "real retransmissions, count per bin (bin width on each chart)"))
+        }
         if r.retransmissions.contains(where: { $0.copyOf != nil }) { items.append(sw("#c4cad0", "copies (what only Wireshark calls retransmissions), count per bin, own scale")) }
         if !r.nodeEvents.isEmpty { items.append(sw("#8250df", "other kernel events")) }
         if !r.bursts.isEmpty || !r.symptoms.isEmpty { items.append(sw("#0969da", "symptoms (bursts, zero window, RST storms, client timeouts)")) }
@@ -205,7 +208,7 @@ public enum HTMLReport {
         }
         let realMax = real.max() ?? 0, copyMax = copies.max() ?? 0
         if realMax > 0 {
-            lanes.append(Lane(id: "real", name: "real retransmissions", height: 90, body: { top in
+            lanes.append(Lane(id: "real", name: r.copiesKept ? "retransmissions (copies kept)" : "real retransmissions", height: 90, body: { top in
                 histogram(real, other: copies, top: top + 18, height: 66, color: "#d1242f", what: "real retransmission(s)", otherWhat: "copies")
             }, scale: "max \(realMax) per \(secondsText(bw)) bin"))
         }

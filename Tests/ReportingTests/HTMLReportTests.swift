@@ -126,6 +126,17 @@ struct HTMLStructureTests {
         #expect(!html.contains("/ s<") && !html.contains("per s<"))
     }
 
+    @Test("--wireshark-compatible: the retransmission lane says the copies are in it")
+    func copiesKept() {
+        var r = incident()
+        r.retransmissions = r.retransmissions.map { var e = $0; e.copyOf = nil; return e }
+        r.copiesKept = true
+        let html = HTMLReport.analyze(r, version: "t")
+        #expect(html.contains(">retransmissions (copies kept)</text>"))
+        #expect(!html.contains(">real retransmissions</text>"))
+        #expect(html.contains("--wireshark-compatible: copies kept"))
+    }
+
     @Test("no lane at all when nothing has a time in it, and no empty lanes beside full ones")
     func noEmptyLanes() {
         var r = incident()

@@ -111,6 +111,7 @@ struct Analyze: ParsableCommand {
         var results: [AnalysisResult] = []
         for n in nodes {
             var r = Ingestor().run(n)
+            r.copiesKept = wiresharkCompatible
             try correlate(&r)
             results.append(r)
         }
