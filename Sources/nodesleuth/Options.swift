@@ -155,9 +155,9 @@ func announce(_ results: [AnalysisResult], paths: [String?]) {
         for i in weak.prefix(5) {
             msg += "nodesleuth: \(i.status == .unreadable ? "cannot read" : "read in part:") \(i.path)\(i.detail.isEmpty ? "" : ": " + i.detail)\n"
         }
-        if weak.count > 5 { msg += "nodesleuth: … and \(weak.count - 5) more inputs not read or read in part (the report's Inputs section)\n" }
+        if weak.count > 5 { msg += "nodesleuth: … and \(weak.count - 5) more inputs not read or read in part, listed in the report\n" }
         if !r.warnings.isEmpty {
-            msg += "nodesleuth: \(r.warnings.count) warning\(r.warnings.count == 1 ? "" : "s") about the inputs\(node) (the report's Warnings section; --verbose for all)\n"
+            msg += "nodesleuth: \(r.warnings.count) warning\(r.warnings.count == 1 ? "" : "s") about the inputs\(node), listed in the report\n"
         }
     }
     if !msg.isEmpty { FileHandle.standardError.write(Data(msg.utf8)) }

@@ -95,7 +95,14 @@ struct ReportUXTests {
         #expect(n.status == 2)
         #expect(n.out.components(separatedBy: "no input could be read").count == 2, "\(n.out)")
         #expect(n.out.range(of: "no input could be read")!.lowerBound < (n.out.range(of: "Inputs (")?.lowerBound ?? n.out.endIndex))
-        // a warning count when there are warnings; nothing on stderr for the clean demo
+        // a capture cut short: its warning counted on stderr, before the report
+        var cut = try Data(contentsOf: CLI.repo.appendingPathComponent(CLI.capture))
+        cut.removeLast(37)
+        try cut.write(to: e.appendingPathComponent("cut.pcap"))
+        let c = try UX.merged(["analyze", "--pcap", e.appendingPathComponent("cut.pcap").path])
+        let count = try #require(c.out.firstRange(of: #/nodesleuth: \d+ warnings? about the inputs, listed in the report/#))
+        #expect(count.lowerBound < c.out.range(of: "Verdict:")!.lowerBound)
+        // nothing on stderr for the clean demo
         #expect(try CLI.run(["analyze", UX.folder]).stderr.isEmpty)
     }
 
