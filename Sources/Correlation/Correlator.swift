@@ -120,11 +120,29 @@ public enum Correlator {
         r.nodeEvents = r.nodeEvents.filter { inside($0.time) }
         r.retransmissions.limit(to: lo, hi)
         r.symptoms = r.symptoms.filter { inside($0.start) }
+        // The retransmission counts of each capture are counted again from its events inside
+        // the window; frames, copies and dup ACKs have no events kept, so they stay whole-file.
+        var real: [String: Int] = [:], ws: [String: Int] = [:], syn: [String: Int] = [:], byKind: [String: [String: Int]] = [:], wsKind: [String: [String: Int]] = [:]
+        for e in r.retransmissions {
+            ws[e.capturePath, default: 0] += 1
+            wsKind[e.capturePath, default: [:]][e.kind, default: 0] += 1
+            guard e.copyOf == nil else { continue }
+            real[e.capturePath, default: 0] += 1
+            if e.isSYN { syn[e.capturePath, default: 0] += 1 }
+            byKind[e.capturePath, default: [:]][e.kind, default: 0] += 1
+        }
         for i in r.captures.indices {
             if let a = r.captures[i].firstTime { r.captures[i].firstTime = max(a, lo) }
             if let b = r.captures[i].lastTime { r.captures[i].lastTime = min(b, hi) }
+            let p = r.captures[i].path
+            r.captures[i].retransmissionsReal = real[p] ?? 0
+            r.captures[i].retransmissionsWireshark = ws[p] ?? 0
+            r.captures[i].synRetransmissionsReal = syn[p] ?? 0
+            r.captures[i].retransmissionsByKind = byKind[p] ?? [:]
+            r.captures[i].wiresharkByKind = wsKind[p] ?? [:]
         }
-        r.clockNotes.append("limited to \(lo.nanos == .min ? "the start" : lo.iso8601) – \(hi.nanos == .max ? "the end" : hi.iso8601): \(killsBefore - r.oomKills.count) OOM kill(s) and \(eventsBefore - r.nodeEvents.count) kernel event(s) left out (kills and events not on UTC are left out too); capture counts still cover whole files")
+        r.window = TimeWindow(start: lo.nanos == .min ? nil : lo, end: hi.nanos == .max ? nil : hi)
+        r.clockNotes.append("limited to \(r.window!.text): \(killsBefore - r.oomKills.count) OOM kill(s) and \(eventsBefore - r.nodeEvents.count) kernel event(s) left out (kills and events not on UTC are left out too); retransmission counts cover the window, frame, copy, dup-ACK and per-flow counts the whole files")
     }
 
     /// Zero-window frames within 1 s form a period; ≥ 5 RSTs within 1 s form a storm; the user's
@@ -268,7 +286,7 @@ public enum Correlator {
         if abs(best.off) > 1, best.n > base, best.n >= 2 {
             r.suggestedPcapOffset = r.pcapOffset + best.off
             r.warnings.append(Warning(source: Provenance(path: r.captures.first?.path ?? "capture"),
-                message: "the capture's clock may be offset: shifting it by \(fmt(best.off)) s lines up \(best.n) of \(starts.count) retransmission bursts with node events (\(base) without). This can also be chance: check the capture host's clock (NTP logs, a packet seen in both captures) before rerunning with --pcap-offset=\(fmt(r.pcapOffset + best.off))"))
+                message: "the capture's clock may be offset: shifting it by \(fmt(best.off)) s lines up \(best.n) of \(starts.count) retransmission bursts with node events (\(base) without). This can also be chance: check the capture host's clock (NTP logs, a packet seen in both captures) before rerunning with --pcap-offset=\(fmt(r.pcapOffset + best.off))", code: "capture.clock-offset"))
         }
     }
 

@@ -19,12 +19,13 @@ enum VerdictRule {
     static func decide(_ r: AnalysisResult) -> Verdict {
         let scored = r.hypotheses.first.flatMap { $0.score > 0 ? $0 : nil }
         guard scored != nil || !r.bursts.isEmpty, let top = r.hypotheses.first else {
-            var reasons = ["no hypothesis scored above 0"]
-            if r.kernelLogInputs == 0 { reasons.append("no kernel log was read") }
-            return Verdict(id: nil, score: 0, status: .noEvidence, reasons: reasons)
+            var reasons = ["no hypothesis scored above 0"], codes = ["nothing-scored"]
+            if r.kernelLogInputs == 0 { reasons.append("no kernel log was read"); codes.append("no-kernel-log") }
+            return Verdict(id: nil, score: 0, status: .noEvidence, reasons: reasons, reasonCodes: codes)
         }
-        var reasons: [String] = []
-        if scored == nil { reasons.append("\(r.bursts.count) real retransmission burst(s) and no hypothesis that explains them") }
+        var reasons: [String] = [], codes: [String] = []
+        func add(_ code: String, _ text: String) { codes.append(code); reasons.append(text) }
+        if scored == nil { add("bursts-unexplained", "\(r.bursts.count) real retransmission burst(s) and no hypothesis that explains them") }
         let timing: Set<Hypothesis.ID> = [.oomKillStall, .softlockupOrHungTask, .conntrackFull, .nicLinkOrDriver, .memoryPressure, .listenOverflow, .networkLoss]
         // Real symptoms need a cause; whether a node event caused them can only be told from
         // kernel logs that cover them, on a placed clock.
@@ -32,35 +33,35 @@ enum VerdictRule {
         let needsNode = timing.contains(top.id) || !bursts.isEmpty
         if needsNode {
             if r.kernelLogInputs == 0 {
-                reasons.append("no kernel log was read: OOM kills, lockups and other node events cannot be ruled out")
+                add("no-kernel-log", "no kernel log was read: OOM kills, lockups and other node events cannot be ruled out")
             } else if !bursts.isEmpty {
                 let outside = bursts.filter { !covered($0.start, r) }
                 if outside.count == bursts.count {
                     let spans = r.logCoverage.compactMap { c in c.start.map { "\($0.iso8601) – \((c.end ?? $0).iso8601)" } }
-                    reasons.append("no kernel log covers the retransmission bursts (\(bursts[0].start.iso8601) …)" + (spans.isEmpty ? ": the logs' times could not be placed on UTC" : "; the logs cover \(Array(Set(spans)).sorted().prefix(3).joined(separator: ", "))"))
+                    add("logs-miss-bursts", "no kernel log covers the retransmission bursts (\(bursts[0].start.iso8601) …)" + (spans.isEmpty ? ": the logs' times could not be placed on UTC" : "; the logs cover \(Array(Set(spans)).sorted().prefix(3).joined(separator: ", "))"))
                 } else if !outside.isEmpty {
-                    reasons.append("\(outside.count) of \(bursts.count) retransmission bursts fall outside the kernel logs' time span, first at \(outside[0].start.iso8601)")
+                    add("bursts-outside-logs", "\(outside.count) of \(bursts.count) retransmission bursts fall outside the kernel logs' time span, first at \(outside[0].start.iso8601)")
                 }
             }
             let unplacedKills = r.oomKills.filter { $0.window == nil }.count
             let unplacedEvents = r.nodeEvents.filter { $0.time == nil }.count
             if unplacedKills + unplacedEvents > 0 && (top.id == .networkLoss || top.id == .captureDuplicates || timing.contains(top.id)) {
-                reasons.append("\(unplacedKills) OOM kill(s) and \(unplacedEvents) kernel event(s) could not be placed on UTC (no journal, boot time or zone to place the kernel clock): they cannot be lined up with the capture")
+                add("events-not-on-utc", "\(unplacedKills) OOM kill(s) and \(unplacedEvents) kernel event(s) could not be placed on UTC (no journal, boot time or zone to place the kernel clock): they cannot be lined up with the capture")
             }
             let u = max(r.oomKills.compactMap(\.timeUncertainty).max() ?? 0, r.nodeEvents.compactMap(\.uncertainty).max() ?? 0)
             if u > ClockTolerance.maximum {
                 let src = r.oomKills.first { $0.timeUncertainty == u }?.timeSource ?? "its clock source"
-                reasons.append("the kernel clock is known only to ±\(Int(u.rounded())) s (\(src)): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
+                add("kernel-clock-uncertain", "the kernel clock is known only to ±\(Int(u.rounded())) s (\(src)): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
             }
         }
         if let off = r.suggestedPcapOffset, needsNode {
-            reasons.append("the capture's clock and the kernel's may disagree: shifting the capture by \(off > 0 ? "+" : "")\(Int(off.rounded())) s would line the bursts up with node events (see the warning); which clock is off cannot be told from these inputs")
+            add("capture-clock-offset", "the capture's clock and the kernel's may disagree: shifting the capture by \(off > 0 ? "+" : "")\(Int(off.rounded())) s would line the bursts up with node events (see the warning); which clock is off cannot be told from these inputs")
         }
         // A real-retransmission problem the top hypothesis does not address (copies only explain Wireshark's count).
         if top.id == .captureDuplicates, r.captures.reduce(0, { $0 + $1.retransmissionsReal }) > 0, reasons.isEmpty {
             // the remaining real ones were scored by the other hypotheses: nothing to add
         }
-        return Verdict(id: scored?.id, score: scored?.score ?? 0, status: reasons.isEmpty ? .conclusive : .inconclusive, reasons: reasons)
+        return Verdict(id: scored?.id, score: scored?.score ?? 0, status: reasons.isEmpty ? .conclusive : .inconclusive, reasons: reasons, reasonCodes: codes)
     }
 }
 

@@ -18,6 +18,15 @@ public struct BothEnds: Sendable, Equatable {
     public init() {}
 }
 
+/// The --since/--until window a run applied, resolved to UTC (nil end: open).
+public struct TimeWindow: Sendable, Equatable {
+    public var start: Timestamp?
+    public var end: Timestamp?
+    public init(start: Timestamp?, end: Timestamp?) { self.start = start; self.end = end }
+    /// `2024-03-05T01:50:00Z – the end`.
+    public var text: String { (start?.iso8601 ?? "the start") + " – " + (end?.iso8601 ?? "the end") }
+}
+
 /// Everything one run found, before it is reported.
 public struct AnalysisResult: Sendable {
     public var inputs: [InputReport] = []
@@ -60,6 +69,11 @@ public struct AnalysisResult: Sendable {
     public var kernelLogInputs: Int = 0
     /// What time each kernel log covers.
     public var logCoverage: [LogCoverage] = []
+    /// --wireshark-compatible: copies were kept, so every retransmission Wireshark shows is here
+    /// without a `copyOf`.
+    public var copiesKept = false
+    /// The --since/--until window applied (nil: the whole inputs).
+    public var window: TimeWindow?
     /// Where logs were looked for, for "no kernel log found".
     public var logSearch: [String] = []
     public init() {}

@@ -54,8 +54,12 @@ public struct Verdict: Sendable {
     public var score: Double
     public var status: Status
     public var reasons: [String]
-    public init(id: Hypothesis.ID?, score: Double, status: Status, reasons: [String]) {
+    /// A stable code per reason, same order (`no-kernel-log`, `capture-clock-offset`…; the list
+    /// is in docs/json.md): the wording of a reason may change, its code does not.
+    public var reasonCodes: [String]
+    public init(id: Hypothesis.ID?, score: Double, status: Status, reasons: [String], reasonCodes: [String]? = nil) {
         self.id = id; self.score = score; self.status = status; self.reasons = reasons
+        self.reasonCodes = reasonCodes ?? reasons.map { _ in "unclassified" }
     }
 }
 

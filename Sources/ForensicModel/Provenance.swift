@@ -24,7 +24,13 @@ public struct Provenance: Hashable, Sendable, CustomStringConvertible {
 public struct Warning: Error, Hashable, Sendable {
     public var source: Provenance
     public var message: String
-    public init(source: Provenance, message: String) { self.source = source; self.message = message }
+    /// A stable machine-readable name for the kind of problem (`capture.truncated`,
+    /// `oom.no-killed-line`…): the message's wording may change, the code does not. The list
+    /// is in docs/json.md. `unclassified` for a site that has not been given one.
+    public var code: String
+    public init(source: Provenance, message: String, code: String = "unclassified") {
+        self.source = source; self.message = message; self.code = code
+    }
 }
 
 /// One input the run considered, and what became of it.

@@ -28,7 +28,7 @@ public enum CaptureIngest {
         let kind = isNG ? "pcapng" : "pcap"
         var warnings: [Warning] = []
         func unreadable(_ msg: String) -> (CaptureAnalysis?, InputReport, [Warning]) {
-            let w = Warning(source: Provenance(path: path), message: msg)
+            let w = Warning(source: Provenance(path: path), message: msg, code: "capture.unreadable")
             return (nil, InputReport(path: path, kind: kind, status: .unreadable, warnings: 1, detail: msg), [w])
         }
         let name = (path as NSString).lastPathComponent
@@ -61,7 +61,7 @@ public enum CaptureIngest {
             let types = Set(reader.interfaces.map(\.linkType)).sorted().map(PcapngReader.linkTypeName)
             pcapngTypes = "pcapng: \(reader.interfaces.count) interface(s), " + types.joined(separator: "+")
             for (t, n) in reader.skippedBlocks.sorted(by: { $0.key < $1.key }) where ![4, 5, 10, 0x0BAD, 0x40000BAD].contains(t) {
-                warnings.append(Warning(source: Provenance(path: path), message: "\(n) pcapng block(s) of unknown type 0x\(String(t, radix: 16)) skipped"))
+                warnings.append(Warning(source: Provenance(path: path), message: "\(n) pcapng block(s) of unknown type 0x\(String(t, radix: 16)) skipped", code: "capture.pcapng-unknown-block"))
             }
         } else {
             let reader: PcapReader
@@ -76,19 +76,19 @@ public enum CaptureIngest {
         let frame = feeder.frame
         let unsupported = feeder.unsupported
         for (lt, n) in unsupported {
-            warnings.append(Warning(source: Provenance(path: path), message: "\(n) frame(s) of unsupported link type \(lt) not analysed"))
+            warnings.append(Warning(source: Provenance(path: path), message: "\(n) frame(s) of unsupported link type \(lt) not analysed", code: "capture.unsupported-link-type"))
         }
         var truncated: String?
         var status = InputReport.Status.read
         if case .error(let msg) = end {
             truncated = "after frame \(frame): \(msg)"
-            warnings.append(Warning(source: Provenance(path: path, frame: frame), message: "capture ends early after frame \(frame): \(msg); every complete packet before it was read"))
+            warnings.append(Warning(source: Provenance(path: path, frame: frame), message: "capture ends early after frame \(frame): \(msg); every complete packet before it was read", code: "capture.truncated"))
             status = .partial
         }
         analysis.finish(truncatedAt: truncated)
         let s = analysis.summary
         if s.evictedConversations > 0 {
-            warnings.append(Warning(source: Provenance(path: path), message: "\(s.evictedConversations) conversations were retired early because more than 100000 were open at once (memory bound); a later packet of one of them starts it afresh"))
+            warnings.append(Warning(source: Provenance(path: path), message: "\(s.evictedConversations) conversations were retired early because more than 100000 were open at once (memory bound); a later packet of one of them starts it afresh", code: "capture.conversations-evicted"))
         }
         let detail = "\(s.frames) frames, \(s.tcpSegments) TCP, \(s.duplicateCopies) copies, retransmissions \(s.retransmissionsWireshark) as Wireshark shows them / \(s.retransmissionsReal) real"
         return (analysis, InputReport(path: path, kind: kind, status: status, warnings: warnings.count, detail: detail), warnings)

@@ -3,6 +3,7 @@ import ForensicModel
 import KernelEvents
 
 /// What a bundle says about time: the node's zone, when it was collected, when it booted.
+/// The clocks behind each source and how they reach UTC: docs/spec/clocks.md.
 public struct ClockContext: Sendable {
     public var localClock: LocalClock = .utcUnknownYear
     /// Boot instant (UTC) of the collecting boot from `proc/stat` btime, or uptime + date.

@@ -72,15 +72,15 @@ func openForReading(_ path: String, _ flags: Int32 = 0) -> Int32 {
 func readBytes(_ path: String) -> Result<Data, Warning> {
     var st = stat()
     guard stat(path, &st) == 0 else {
-        return .failure(Warning(source: Provenance(path: path), message: errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))"))
+        return .failure(Warning(source: Provenance(path: path), message: errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))", code: "input.unreadable"))
     }
-    if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Warning(source: Provenance(path: path), message: "is a directory, expected a file")) }
+    if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Warning(source: Provenance(path: path), message: "is a directory, expected a file", code: "input.is-directory")) }
     // Bundle files are read only when they are regular files: a FIFO would hang the run and a
     // device (/dev/zero-like) would be read until memory runs out. Checked on the opened
     // descriptor (O_NONBLOCK: opening a FIFO does not wait for a writer), so the file cannot be
     // swapped between the check and the read. O_NOATIME keeps the bundle's access times.
     let fd = openForReading(path, O_NONBLOCK)
-    guard fd >= 0 else { return .failure(Warning(source: Provenance(path: path), message: "cannot be read (\(String(cString: strerror(errno))))")) }
+    guard fd >= 0 else { return .failure(Warning(source: Provenance(path: path), message: "cannot be read (\(String(cString: strerror(errno))))", code: "input.unreadable")) }
     defer { close(fd) }
     guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
         let what: String
@@ -91,7 +91,7 @@ func readBytes(_ path: String) -> Result<Data, Warning> {
         case S_IFSOCK: what = "a socket"
         default: what = "not a regular file"
         }
-        return .failure(Warning(source: Provenance(path: path), message: "is \(what), not a regular file: skipped"))
+        return .failure(Warning(source: Provenance(path: path), message: "is \(what), not a regular file: skipped", code: "input.not-regular-file"))
     }
     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     // Read straight into a buffer of the file's size (one copy); grow only if the file grew.
@@ -102,7 +102,7 @@ func readBytes(_ path: String) -> Result<Data, Warning> {
         let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
         if n < 0 {
             if errno == EINTR { continue }
-            return .failure(Warning(source: Provenance(path: path, byteOffset: Int64(filled)), message: "read error at byte \(filled): \(String(cString: strerror(errno)))"))
+            return .failure(Warning(source: Provenance(path: path, byteOffset: Int64(filled)), message: "read error at byte \(filled): \(String(cString: strerror(errno)))", code: "input.read-error"))
         }
         if n == 0 { break }
         filled += n

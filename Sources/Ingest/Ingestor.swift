@@ -127,7 +127,7 @@ public struct Ingestor {
             var sub = req
             sub.path = nil
             var r = runTree(sub)
-            r.warnings.append(Warning(source: Provenance(path: path), message: "archive not readable: \(error)"))
+            r.warnings.append(Warning(source: Provenance(path: path), message: "archive not readable: \(error)", code: "archive.unreadable"))
             r.inputs.insert(InputReport(path: path, kind: "archive", status: .unreadable, warnings: 1, detail: error.description), at: 0)
             return r
         }
@@ -142,9 +142,9 @@ public struct Ingestor {
         r.rewritePaths(from: root, to: label)
         r.inputRoot = label
         r.node = r.node ?? req.node ?? ((path as NSString).lastPathComponent.components(separatedBy: ".tar").first)
-        var warnings: [Warning] = extracted.refused.map { Warning(source: Provenance(path: path + ":" + $0.path), message: "archive member refused: \($0.reason)") }
-        if let e = extracted.error { warnings.append(Warning(source: Provenance(path: path), message: "archive read stopped early: \(e); members before it were used")) }
-        for t in extracted.truncated { warnings.append(Warning(source: Provenance(path: path + ":" + t.path), message: "archive member only partly extracted: \(t.reason); what it holds is incomplete")) }
+        var warnings: [Warning] = extracted.refused.map { Warning(source: Provenance(path: path + ":" + $0.path), message: "archive member refused: \($0.reason)", code: "archive.member-refused") }
+        if let e = extracted.error { warnings.append(Warning(source: Provenance(path: path), message: "archive read stopped early: \(e); members before it were used", code: "archive.read-stopped")) }
+        for t in extracted.truncated { warnings.append(Warning(source: Provenance(path: path + ":" + t.path), message: "archive member only partly extracted: \(t.reason); what it holds is incomplete", code: "archive.member-partial")) }
         r.warnings = warnings + r.warnings
         r.inputs.insert(InputReport(path: path, kind: "archive", status: extracted.error == nil && extracted.truncated.isEmpty ? .read : .partial, warnings: warnings.count,
                                     detail: "\(extracted.extracted) members extracted (\(extracted.bytes >> 10) KiB) to a private directory, removed afterwards; \(extracted.refused.count) refused"), at: 0)
@@ -179,7 +179,7 @@ public struct Ingestor {
         var anchors: [AnchorKey: (Int64, String)] = [:]
         for group in found.journalFiles {
             if group.files.isEmpty {
-                let w = Warning(source: Provenance(path: group.label), message: "no *.journal files found")
+                let w = Warning(source: Provenance(path: group.label), message: "no *.journal files found", code: "journal.no-files")
                 result.warnings.append(w)
                 result.inputs.append(InputReport(path: group.label, kind: "journal-binary", status: .unreadable, warnings: 1, detail: w.message, discovered: group.discovered))
                 continue
@@ -220,7 +220,7 @@ public struct Ingestor {
             result.clockNotes.append("boot at \(b.iso8601) ± \(fmtSeconds(clock.bootUncertainty)) (\(clock.bootTimeSource ?? "?"))")
         }
         for c in clock.conflicts {
-            result.warnings.append(Warning(source: Provenance(path: req.path ?? "clock"), message: "clock sources disagree: \(c)"))
+            result.warnings.append(Warning(source: Provenance(path: req.path ?? "clock"), message: "clock sources disagree: \(c)", code: "clock.sources-disagree"))
         }
         for (t, o) in texts {
             var (lines, report, warnings) = (o.lines, o.report, o.warnings)
@@ -235,7 +235,7 @@ public struct Ingestor {
                 let (note, placed) = placeKernelClock(&lines, anchors: anchors, clock: clock)
                 report.detail += "; " + note
                 if !placed {
-                    warnings.append(Warning(source: Provenance(path: t.path), message: "kernel timestamps kept on the kernel clock: \(note)"))
+                    warnings.append(Warning(source: Provenance(path: t.path), message: "kernel timestamps kept on the kernel clock: \(note)", code: "clock.kernel-clock-only"))
                     report.warnings += 1
                 }
             }
@@ -452,7 +452,7 @@ public struct Ingestor {
         kills += echoAssembler.kills.map { var k = $0; k.echo = true; return k }
         let merged = OOMMerge.merge(kills)
         for k in merged where k.echo {
-            warnings.append(Warning(source: k.source, message: "OOM kill of \(k.victimComm ?? "?") (pid \(k.victimPid.map(String.init) ?? "?")) known only from a quote of the kernel's kill line (node-problem-detector / Kubernetes events): the kernel log that holds it was not read; invoker, duration and kernel time unknown"))
+            warnings.append(Warning(source: k.source, message: "OOM kill of \(k.victimComm ?? "?") (pid \(k.victimPid.map(String.init) ?? "?")) known only from a quote of the kernel's kill line (node-problem-detector / Kubernetes events): the kernel log that holds it was not read; invoker, duration and kernel time unknown", code: "oom.echo-only"))
         }
         return (merged, warnings)
     }
@@ -515,7 +515,7 @@ public struct Ingestor {
     private func discover(_ path: String, into found: inout Found, clock: inout ClockContext, result: inout AnalysisResult) {
         var isDir: ObjCBool = false
         guard path == "-" || FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            let w = Warning(source: Provenance(path: path), message: "no such file or directory")
+            let w = Warning(source: Provenance(path: path), message: "no such file or directory", code: "input.not-found")
             result.warnings.append(w)
             result.inputs.append(InputReport(path: path, kind: "unknown", status: .unreadable, warnings: 1, detail: w.message))
             return
@@ -600,7 +600,7 @@ public enum SymptomTimes {
                 let t = l.trimmingCharacters(in: .whitespaces)
                 if t.isEmpty || t.hasPrefix("#") { continue }
                 if let ts = LogText.parseTimestamp(Substring(t)) { out.append((ts, Provenance(path: path, line: n))) } else {
-                    warnings.append(Warning(source: Provenance(path: path, line: n), message: "not a time (ISO 8601 with a zone, or epoch seconds): \(t.prefix(60))"))
+                    warnings.append(Warning(source: Provenance(path: path, line: n), message: "not a time (ISO 8601 with a zone, or epoch seconds): \(t.prefix(60))", code: "symptom-times.not-a-time"))
                 }
             }
             return (out, warnings)

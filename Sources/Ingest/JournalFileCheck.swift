@@ -2,7 +2,8 @@ import Foundation
 import ForensicModel
 
 /// The fixed header of a systemd journal file (`journal-def.h`), read only to classify a file
-/// before libsystemd opens it, so each unreadable file gets its own reason.
+/// before libsystemd opens it, so each unreadable file gets its own reason (opening a list of
+/// files is all-or-nothing: docs/spec/journal.md, "Opening files", item 3).
 /// Offsets (little-endian): signature `LPKSHHRH` 0, compatible flags u32 8, incompatible flags
 /// u32 12, state u8 16, header_size u64 88, arena_size u64 96, n_entries u64 152.
 public struct JournalFileHeader: Sendable, Equatable {
@@ -76,7 +77,7 @@ public enum JournalFileClass: Equatable, Sendable {
 }
 
 /// A private copy of a truncated journal file, extended with zeros back to its declared size so
-/// libsystemd opens it (journal.md § 1). Lives in a temporary directory that is removed on
+/// libsystemd opens it (docs/spec/journal.md, "Opening files", item 4). Lives in a temporary directory that is removed on
 /// `cleanup()`; the bundle is never written.
 struct RecoveredJournal {
     let directory: String

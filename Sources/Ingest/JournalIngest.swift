@@ -38,13 +38,13 @@ enum JournalIngest {
             case .empty, .notJournal, .badSignature, .unsupported, .unreadable:
                 // libsystemd has the last word (a newer libsystemd may know more flags).
                 if (try? Journal.open(files: [f])) == nil {
-                    out.warnings.append(Warning(source: Provenance(path: f), message: "journal file not read: \(cls.reason)"))
+                    out.warnings.append(Warning(source: Provenance(path: f), message: "journal file not read: \(cls.reason)", code: "journal.file-not-read"))
                     out.reports.append(InputReport(path: f, kind: "journal-binary", status: .unreadable, warnings: 1, detail: cls.reason, discovered: discovered))
                     continue
                 }
             case .truncated(let h, _):
                 guard let r = RecoveredJournal.make(from: f, expectedSize: h.expectedSize) else {
-                    out.warnings.append(Warning(source: Provenance(path: f), message: "journal file \(cls.reason); a private copy to recover it could not be made"))
+                    out.warnings.append(Warning(source: Provenance(path: f), message: "journal file \(cls.reason); a private copy to recover it could not be made", code: "journal.recovery-failed"))
                     out.reports.append(InputReport(path: f, kind: "journal-binary", status: .unreadable, warnings: 1, detail: cls.reason, discovered: discovered))
                     continue
                 }
@@ -53,7 +53,7 @@ enum JournalIngest {
                 notes.append(cls.reason + "; read from a private copy extended with zeros")
                 status = .partial
                 warnings += 1
-                out.warnings.append(Warning(source: Provenance(path: f), message: "journal file \(cls.reason): recovered what precedes the cut from a private copy"))
+                out.warnings.append(Warning(source: Provenance(path: f), message: "journal file \(cls.reason): recovered what precedes the cut from a private copy", code: "journal.recovered-from-copy"))
             case .online:
                 notes.append(cls.reason)
             case .ok:
@@ -66,7 +66,7 @@ enum JournalIngest {
                 try j.seekHead()
                 while try j.next() { count += 1 }
             } catch {
-                out.warnings.append(Warning(source: Provenance(path: f), message: "journal file not readable: \(error)"))
+                out.warnings.append(Warning(source: Provenance(path: f), message: "journal file not readable: \(error)", code: "journal.file-not-read"))
                 out.reports.append(InputReport(path: f, kind: "journal-binary", status: .unreadable, warnings: 1, detail: error.description, discovered: discovered))
                 continue
             }
@@ -80,7 +80,7 @@ enum JournalIngest {
                 notes.append("\(lost) of \(n) entries lost to damage")
                 status = .partial
                 warnings += 1
-                out.warnings.append(Warning(source: Provenance(path: f), message: "\(lost) of \(n) entries in the header could not be read (damaged or cut off)"))
+                out.warnings.append(Warning(source: Provenance(path: f), message: "\(lost) of \(n) entries in the header could not be read (damaged or cut off)", code: "journal.entries-lost"))
             }
             out.entriesRead += count
             good.append((openPath, f))
@@ -93,7 +93,7 @@ enum JournalIngest {
         // interleaved by sd-journal, and say so.
         let batches = Self.batches(good.map(\.path))
         if batches.count > 1 {
-            out.warnings.append(Warning(source: Provenance(path: label), message: "\(good.count) journal files, more than the open-file limit allows at once: read in \(batches.count) batches (entries are interleaved within a batch only)"))
+            out.warnings.append(Warning(source: Provenance(path: label), message: "\(good.count) journal files, more than the open-file limit allows at once: read in \(batches.count) batches (entries are interleaved within a batch only)", code: "journal.read-in-batches"))
         }
         for batch in batches {
         do {
@@ -111,6 +111,7 @@ enum JournalIngest {
                 let (mono, boot) = try j.monotonic()
                 guard let msg = try j.string("MESSAGE") else { continue }
                 var src = Int64(truncatingIfNeeded: mono)
+                // the printk stamp, not the reception time (docs/spec/journal.md, "Timestamps")
                 if let s = try j.string("_SOURCE_MONOTONIC_TIMESTAMP"), let v = Int64(s), v > 0 { src = v }
                 let offset = realtime &- Int64(truncatingIfNeeded: mono)
                 if out.bootOffsets[boot] == nil { out.bootOffsets[boot] = offset }
@@ -121,7 +122,7 @@ enum JournalIngest {
                                             timeSource: "journal entry: its realtime − monotonic pair + printk time (_SOURCE_MONOTONIC_TIMESTAMP)", uncertainty: 0))
             }
         } catch {
-            out.warnings.append(Warning(source: Provenance(path: label), message: "journal read stopped: \(error) (files \(batch.first.map { ($0 as NSString).lastPathComponent } ?? "") …); kernel entries of these files after that point are missing"))
+            out.warnings.append(Warning(source: Provenance(path: label), message: "journal read stopped: \(error) (files \(batch.first.map { ($0 as NSString).lastPathComponent } ?? "") …); kernel entries of these files after that point are missing", code: "journal.read-stopped"))
         }
         }
         // Pod and container names from kubelet entries (they name the pod UID).

@@ -31,11 +31,11 @@ final class LineStream {
         if !isStdin {
             var st = stat()
             guard stat(path, &st) == 0 else {
-                return .failure(Warning(source: Provenance(path: path), message: errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))"))
+                return .failure(Warning(source: Provenance(path: path), message: errno == ENOENT ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))", code: "input.unreadable"))
             }
-            if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Warning(source: Provenance(path: path), message: "is a directory, expected a file")) }
+            if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(Warning(source: Provenance(path: path), message: "is a directory, expected a file", code: "input.is-directory")) }
             fd = openForReading(path)
-            guard fd >= 0 else { return .failure(Warning(source: Provenance(path: path), message: "cannot be read (\(String(cString: strerror(errno))))")) }
+            guard fd >= 0 else { return .failure(Warning(source: Provenance(path: path), message: "cannot be read (\(String(cString: strerror(errno))))", code: "input.unreadable")) }
         }
         let s = LineStream(path: path, fd: fd, ownsFD: !isStdin)
         // Sniff: read up to 1 MiB (a pipe may hand it out in pieces).
@@ -44,7 +44,7 @@ final class LineStream {
         while filled < raw.count {
             let n = raw.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { return .failure(Warning(source: Provenance(path: path), message: "read error: \(String(cString: strerror(errno)))")) }
+            if n < 0 { return .failure(Warning(source: Provenance(path: path), message: "read error: \(String(cString: strerror(errno)))", code: "input.read-error")) }
             if n == 0 { break }
             filled += n
             if filled >= 8, raw.withUnsafeBytes({ DecompressingReader.compression(UnsafeRawBufferPointer(rebasing: $0.prefix(8))) }) != nil { break }
@@ -64,7 +64,7 @@ final class LineStream {
                 h.removeSubrange(got...)
                 s.head = h
             } catch {
-                return .failure(Warning(source: Provenance(path: path), message: "\(kind)-compressed, but cannot be decompressed: \(error)"))
+                return .failure(Warning(source: Provenance(path: path), message: "\(kind)-compressed, but cannot be decompressed: \(error)", code: "input.decompress-failed"))
             }
         } else {
             s.head = raw
@@ -78,7 +78,7 @@ final class LineStream {
         while true {
             let n = Glibc.read(fd, p.baseAddress!, p.count)
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw Warning(source: Provenance(path: path, byteOffset: bytesRead), message: "read error at byte \(bytesRead): \(String(cString: strerror(errno)))") }
+            if n < 0 { throw Warning(source: Provenance(path: path, byteOffset: bytesRead), message: "read error at byte \(bytesRead): \(String(cString: strerror(errno)))", code: "input.read-error") }
             return n
         }
     }
@@ -102,7 +102,7 @@ final class LineStream {
                     let n = try readMore(into: UnsafeMutableRawBufferPointer(rebasing: buf[filled...]))
                     if n == 0 { eof = true } else { filled += n; bytesRead += Int64(n); if filled < buf.count { continue } }
                 } catch {
-                    failure = error as? Warning ?? Warning(source: Provenance(path: path), message: "\(error)")
+                    failure = error as? Warning ?? Warning(source: Provenance(path: path), message: "\(error)", code: "input.read-error")
                     eof = true
                 }
             }

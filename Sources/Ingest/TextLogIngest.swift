@@ -70,7 +70,7 @@ enum TextLogIngest {
                     addEntry(e, Provenance(path: path, cursor: e.cursor, byteOffset: Int64(offset)))
                 }
                 for case .truncatedBinaryField(let off) in problems {
-                    out.warnings.append(Warning(source: Provenance(path: path, byteOffset: Int64(off)), message: "export stream cut inside a binary field at byte \(off); entries before it were read"))
+                    out.warnings.append(Warning(source: Provenance(path: path, byteOffset: Int64(off)), message: "export stream cut inside a binary field at byte \(off); entries before it were read", code: "log.export-cut"))
                 }
             }
         case .journalVerbose:
@@ -241,15 +241,15 @@ enum TextLogIngest {
             if let w = wrapped, let at = wrappedAt { out.kernelLines += 1; out.lines.append(kernelLine(w, at, clock)) }
             if decoder.foreignLines > 0 {
                 out.warnings.append(Warning(source: Provenance(path: path, line: decoder.firstForeign.first),
-                                            message: "\(decoder.foreignLines) candidate line(s) in no log layout (a prompt, a marker, another tool's text), skipped; first at line \(decoder.firstForeign.map(String.init).joined(separator: ", "))"))
+                                            message: "\(decoder.foreignLines) candidate line(s) in no log layout (a prompt, a marker, another tool's text), skipped; first at line \(decoder.firstForeign.map(String.init).joined(separator: ", "))", code: "log.foreign-lines"))
             }
         }
         if let readError { out.warnings.append(readError) }
         if stream.linesCut > 0 {
-            out.warnings.append(Warning(source: Provenance(path: path), message: "\(stream.linesCut) line(s) longer than \(LineStream.maxLine >> 20) MiB cut"))
+            out.warnings.append(Warning(source: Provenance(path: path), message: "\(stream.linesCut) line(s) longer than \(LineStream.maxLine >> 20) MiB cut", code: "log.lines-cut"))
         }
         if unparsed > 0 {
-            out.warnings.append(Warning(source: Provenance(path: path, line: firstUnparsed), message: "\(unparsed) line(s) not in the \(format.rawValue) layout (first at line \(firstUnparsed!)); skipped"))
+            out.warnings.append(Warning(source: Provenance(path: path, line: firstUnparsed), message: "\(unparsed) line(s) not in the \(format.rawValue) layout (first at line \(firstUnparsed!)); skipped", code: "log.lines-not-in-layout"))
         }
         // Report: the kind from what the lines were, not from the name.
         if format == .text {

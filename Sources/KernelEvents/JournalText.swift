@@ -1,7 +1,8 @@
 import Foundation
 import ForensicModel
 
-/// The fields of one journal entry that matter here, from any of journalctl's entry formats.
+/// The fields of one journal entry that matter here, from any of journalctl's entry formats
+/// (the formats: docs/spec/journal.md, "Text outputs").
 public struct JournalEntryFields: Sendable {
     public var message: String?
     public var realtime: Int64?

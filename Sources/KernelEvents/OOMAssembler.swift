@@ -7,6 +7,7 @@ import ForensicModel
 /// `Killed process` line(s) (several with `memory.oom.group`) and the task table fill it; the
 /// `oom_reaper: reaped process` line, which may come much later, closes the kill it names.
 /// Lines filtered out by grep or a cut file still give what they can, with a warning.
+/// The record shapes across kernel versions: docs/spec/oom-records.md.
 public struct OOMAssembler {
     /// The invocation being read (after `invoked oom-killer`, until the next one).
     private struct Invocation {
@@ -88,7 +89,7 @@ public struct OOMAssembler {
             open?.implicit = true
         }
         if open == nil, m.hasPrefix("Kernel panic - not syncing: Out of memory") {
-            warnings.append(Warning(source: line.provenance, message: "OOM record (its 'invoked oom-killer' line not in the input) has no 'Killed process' line: the kernel panicked instead (panic_on_oom)"))
+            warnings.append(Warning(source: line.provenance, message: "OOM record (its 'invoked oom-killer' line not in the input) has no 'Killed process' line: the kernel panicked instead (panic_on_oom)", code: "oom.panic-no-kill"))
             return
         }
         if var inv = open {
@@ -146,7 +147,7 @@ public struct OOMAssembler {
         if let inv = open {
             if inv.killsMade == 0 {
                 let who = inv.implicit ? "OOM record (its 'invoked oom-killer' line not in the input)" : "OOM invocation by \(inv.comm)"
-                warnings.append(Warning(source: inv.line.provenance, message: "\(who) has no 'Killed process' line (record cut off, filtered, or nothing was killed)"))
+                warnings.append(Warning(source: inv.line.provenance, message: "\(who) has no 'Killed process' line (record cut off, filtered, or nothing was killed)", code: "oom.no-killed-line"))
             }
             // Task rows printed after the kill line (CPUs interleave): fill what the kill line lacks.
             for i in inv.killIndices { Self.fillFromTable(&kills[i], inv) }
@@ -225,7 +226,7 @@ public struct OOMAssembler {
         // "...Killed process 4242 (java) total-vm:4813824kB, anon-rss:..., UID:1000 pgtables:4292kB oom_score_adj:936"
         // 2.6.32 prints "Killed process 700, UID 0, (java) total-vm:..."
         guard let p = m.after("Killed process "), let (pid, afterPid0) = p.leadingInt() else {
-            warnings.append(Warning(source: line.provenance, message: "unrecognised 'Killed process' line"))
+            warnings.append(Warning(source: line.provenance, message: "unrecognised 'Killed process' line", code: "oom.unrecognised-kill-line"))
             return
         }
         var afterPid = afterPid0
@@ -235,7 +236,7 @@ public struct OOMAssembler {
             afterPid = rest.dropFirst()
         }
         guard afterPid.hasPrefix(" (") else {
-            warnings.append(Warning(source: line.provenance, message: "unrecognised 'Killed process' line"))
+            warnings.append(Warning(source: line.provenance, message: "unrecognised 'Killed process' line", code: "oom.unrecognised-kill-line"))
             return
         }
         let afterParen = afterPid.dropFirst(2)
@@ -250,7 +251,7 @@ public struct OOMAssembler {
         }
         let dedupKey = "\(pid)|\(comm)|\(line.kernelMicros.map(String.init) ?? line.utc.map { String($0.nanos) } ?? "?")|\(line.bootID ?? "")"
         if !seen.insert(dedupKey).inserted {
-            warnings.append(Warning(source: line.provenance, message: "repeated 'Killed process \(pid)' line ignored (log shipped twice?)"))
+            warnings.append(Warning(source: line.provenance, message: "repeated 'Killed process \(pid)' line ignored (log shipped twice?)", code: "oom.repeated-kill-line"))
             return
         }
         var k = OOMKill(source: line.provenance, sourceKind: line.sourceKind)
@@ -286,7 +287,7 @@ public struct OOMAssembler {
                 k.kInvoked = inv.line.kernelMicros
                 k.invokedAt = inv.line.provenance
             } else {
-                warnings.append(Warning(source: line.provenance, message: "'Killed process \(pid) (\(comm))' without its 'invoked oom-killer' line: invoker and start time unknown"))
+                warnings.append(Warning(source: line.provenance, message: "'Killed process \(pid) (\(comm))' without its 'invoked oom-killer' line: invoker and start time unknown", code: "oom.kill-without-invocation"))
             }
             if inv.scope != .unknown && !(inv.scope == .global && k.scope == .memcg) { k.scope = inv.scope }
             if inv.scope == .sysrq { k.scope = .sysrq }
@@ -298,7 +299,7 @@ public struct OOMAssembler {
             open = inv
         } else if !(figures.isEmpty || figures == ")" || figures == ").") {
             // (2.4 kernels print `Out of Memory: Killed process N (comm).` and no invoked line at all)
-            warnings.append(Warning(source: line.provenance, message: "'Killed process \(pid) (\(comm))' without its 'invoked oom-killer' line: invoker and start time unknown"))
+            warnings.append(Warning(source: line.provenance, message: "'Killed process \(pid) (\(comm))' without its 'invoked oom-killer' line: invoker and start time unknown", code: "oom.kill-without-invocation"))
         }
         if let tm = k.taskMemcg {
             k.podUID = CgroupPath.podUID(tm)
@@ -323,7 +324,7 @@ public struct OOMAssembler {
             kills[i].kReaped = line.kernelMicros
             kills[i].reapedAt = line.provenance
         } else if !(killsByPid[pid] ?? []).contains(where: { kills[$0].kReaped == line.kernelMicros && kills[$0].tReaped == line.utc }) {
-            warnings.append(Warning(source: line.provenance, message: "'oom_reaper: reaped process \(pid)' with no earlier 'Killed process \(pid)' line"))
+            warnings.append(Warning(source: line.provenance, message: "'oom_reaper: reaped process \(pid)' with no earlier 'Killed process \(pid)' line", code: "oom.reaper-without-kill"))
         }
     }
 }

@@ -47,7 +47,7 @@ struct SegmentHashes: Sendable {
 
 /// Recognises the copies `tcpdump -i any` (or a multi-interface pcapng) records of one packet:
 /// same fingerprint (fields no device rewrites), within `window`, on a capture signature the
-/// group has not used yet (shared/docs/any-capture-dupes.md). On the same signature, a packet is a
+/// group has not used yet (docs/spec/any-copies.md). On the same signature, a packet is a
 /// copy only when it is the same bytes (fingerprint and TTL) within `sameInterfaceNanos` (1 ms):
 /// what a capture taken twice, a mirror port or `editcap -D` material holds. No TCP stack resends
 /// that fast (Linux's minimum RTO is 200 ms, a fast retransmit waits for three dup ACKs, and even

@@ -246,7 +246,7 @@ public struct FlowStats: Sendable {
 }
 
 /// Wireshark 4.0.17's `tcp_analyze_sequence_number()`, applied to segments in file order.
-/// See docs/tcp-analysis.md in shared/ for the rules; comments give the step numbers.
+/// The rules: docs/spec/wireshark-tcp-analysis.md; comments give its step numbers.
 public struct TCPAnalyzer {
     private var conversations = FlatTable<ConversationKey, Conversation>()
     public private(set) var conversationCount = 0

@@ -1,33 +1,85 @@
-/// ANSI colour for the text report, applied line by line after layout (so widths stay right).
-public enum TerminalColor {
-    static let bold = "\u{1B}[1m", red = "\u{1B}[31m", green = "\u{1B}[32m", yellow = "\u{1B}[33m", dim = "\u{1B}[2m", reset = "\u{1B}[0m"
+/// Text built as styled segments: the report says what each piece *is* (a heading, the verdict,
+/// a sign for or against) while it writes it, and the terminal colours come from that, never
+/// from reading the finished text back. Plain rendering is the same text without the styles.
+public enum Style: Sendable, Equatable {
+    case plain
+    /// The verdict line(s).
+    case verdict
+    /// A section title and its underline.
+    case heading
+    /// A hypothesis heading line; `top` for the leading one.
+    case hypothesis(top: Bool)
+    /// The sign of a piece of evidence for (`+`) or against (`-`).
+    case support, against
+    /// Something to be careful about: a warning, a clock note.
+    case caution
+}
 
-    public static func apply(_ text: String) -> String {
-        var out: [String] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var inWarnings = false
-        for (i, l) in lines.enumerated() {
-            let next = i + 1 < lines.count ? lines[i + 1] : ""
-            if l.hasPrefix("Verdict:") {
-                out.append(bold + l + reset)
-            } else if !l.isEmpty, !next.isEmpty, next.allSatisfy({ $0 == "-" }) {
-                inWarnings = l.hasPrefix("Warnings")
-                out.append(bold + l + reset)
-            } else if let d = l.first, d.isNumber, l.contains(" score "), l.contains(". ") {
-                let top = l.hasPrefix("1. ")
-                out.append((top ? bold + red : bold) + l + reset)
-            } else if l.hasPrefix("   + ") {
-                out.append("   " + green + "+" + reset + l.dropFirst(4))
-            } else if l.hasPrefix("   - ") {
-                out.append("   " + red + "-" + reset + l.dropFirst(4))
-            } else if inWarnings && !l.isEmpty && !l.allSatisfy({ $0 == "-" }) {
-                out.append(yellow + l + reset)
-            } else if l.hasPrefix("Clock:") {
-                out.append(yellow + l + reset)
-            } else {
-                out.append(l)
+public struct Styled: Sendable, Equatable {
+    public var text: String
+    public var style: Style
+    public init(_ text: String, _ style: Style = .plain) { self.text = text; self.style = style }
+}
+
+public struct StyledText: Sendable, Equatable {
+    public var parts: [Styled] = []
+    public init() {}
+    public init(_ text: String, _ style: Style = .plain) { add(text, style) }
+
+    public mutating func add(_ text: String, _ style: Style = .plain) {
+        guard !text.isEmpty else { return }
+        if let last = parts.last, last.style == style { parts[parts.count - 1].text += text } else { parts.append(Styled(text, style)) }
+    }
+
+    public static func += (a: inout StyledText, b: String) { a.add(b) }
+    public static func += (a: inout StyledText, b: StyledText) { for p in b.parts { a.add(p.text, p.style) } }
+
+    /// The text without styles.
+    public var plain: String { parts.map(\.text).joined() }
+
+    /// The text with ANSI SGR codes; each styled line is opened and reset on its own line (so a
+    /// pager or `head` never leaves a colour running).
+    public var ansi: String {
+        var out = ""
+        for p in parts {
+            guard let code = TerminalColor.code(p.style) else { out += p.text; continue }
+            let lines = p.text.split(separator: "\n", omittingEmptySubsequences: false)
+            for (i, l) in lines.enumerated() {
+                if i > 0 { out += "\n" }
+                if !l.isEmpty { out += code + l + TerminalColor.reset }
             }
         }
-        return out.joined(separator: "\n")
+        return out
+    }
+
+    /// The lines up to the first empty one (`--quiet`: the verdict), styles kept.
+    public func firstParagraph() -> StyledText {
+        var out = StyledText()
+        var atLineStart = true
+        for p in parts {
+            var kept = ""
+            for c in p.text {
+                if c == "\n" && atLineStart { out.add(kept, p.style); return out }
+                kept.append(c)
+                atLineStart = c == "\n"
+            }
+            out.add(kept, p.style)
+        }
+        return out
+    }
+}
+
+public enum TerminalColor {
+    static let bold = "\u{1B}[1m", red = "\u{1B}[31m", green = "\u{1B}[32m", yellow = "\u{1B}[33m", reset = "\u{1B}[0m"
+
+    static func code(_ s: Style) -> String? {
+        switch s {
+        case .plain: return nil
+        case .verdict, .heading: return bold
+        case .hypothesis(let top): return top ? bold + red : bold
+        case .support: return green
+        case .against: return red
+        case .caution: return yellow
+        }
     }
 }

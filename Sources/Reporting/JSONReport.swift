@@ -15,6 +15,9 @@ public enum JSONReport {
         envelope(r, version: version, [
             ("node", .opt(r.node)),
             ("verdict", r.verdict.map(verdict) ?? .null),
+            ("window", r.window.map { w in .object([("since", ts(w.start)), ("until", ts(w.end))]) } ?? .null),
+            ("pcap_offset_s", .double(r.pcapOffset)),
+            ("suggested_pcap_offset_s", r.suggestedPcapOffset.map { .double($0) } ?? .null),
             ("both_ends", r.bothEnds.map { b in .object([("checked", .int(b.checked)), ("reached_other_end", .int(b.reachedOtherEnd)),
                                                          ("lost_between", .int(b.lostBetween)), ("incomplete", .bool(b.incomplete))]) } ?? .null),
             ("log_coverage", .array(r.logCoverage.map { .object([("path", .string($0.path)), ("start", ts($0.start)), ("end", ts($0.end))]) })),
@@ -75,7 +78,8 @@ public enum JSONReport {
 
     static func verdict(_ v: Verdict) -> JSON {
         .object([("id", .opt(v.id?.rawValue)), ("score", .double(v.score)), ("status", .string(v.status.rawValue)),
-                 ("reasons", .array(v.reasons.map(JSON.string)))])
+                 ("reasons", .array(v.reasons.map(JSON.string))),
+                 ("reason_details", .array(zip(v.reasonCodes, v.reasons).map { .object([("code", .string($0)), ("message", .string($1))]) }))])
     }
 
     public static func oom(_ o: OOMKill) -> JSON {
@@ -178,5 +182,7 @@ public enum JSONReport {
 
     static func evidence(_ e: Evidence) -> JSON { .object([("text", .string(e.text)), ("source", .opt(e.source))]) }
 
-    static func warning(_ w: Warning) -> JSON { .object([("source", .string(w.source.description)), ("message", .string(w.message))]) }
+    static func warning(_ w: Warning) -> JSON {
+        .object([("source", .string(w.source.description)), ("message", .string(w.message)), ("code", .string(w.code))])
+    }
 }

@@ -9,8 +9,10 @@ public enum TextReport {
     }
 
     /// Several nodes: a fleet summary, then each node's report.
-    public static func fleet(_ rs: [AnalysisResult], options: Options = Options()) -> String {
-        var o = "Fleet: \(rs.count) nodes\n"
+    public static func fleet(_ rs: [AnalysisResult], options: Options = Options()) -> String { fleetStyled(rs, options: options).plain }
+
+    public static func fleetStyled(_ rs: [AnalysisResult], options: Options = Options()) -> StyledText {
+        var o = StyledText("Fleet: \(rs.count) nodes\n", .verdict)
         for r in rs {
             let top = r.hypotheses.first
             var v = top.map { $0.score > 0 ? "\($0.id.rawValue) (score \(score($0.score)))" : "no hypothesis supported" } ?? "nothing to assess"
@@ -18,36 +20,44 @@ public enum TextReport {
             o += "  \(r.node ?? "?"): \(v); \(r.oomKills.count) OOM kill\(r.oomKills.count == 1 ? "" : "s")" + (r.kernelLogInputs == 0 ? "; no kernel log read" : "") + "\n"
         }
         for r in rs {
-            o += "\n=== node \(r.node ?? "?")\(r.inputRoot.map { " (\($0))" } ?? "") ===\n\n"
-            o += analyze(r, options: options)
+            o.add("\n=== node \(r.node ?? "?")\(r.inputRoot.map { " (\($0))" } ?? "") ===\n", .heading)
+            o += "\n"
+            o += analyzeStyled(r, options: options)
         }
         return o
     }
 
-    public static func analyze(_ r: AnalysisResult, options: Options = Options()) -> String {
-        var o = ""
+    public static func analyze(_ r: AnalysisResult, options: Options = Options()) -> String { analyzeStyled(r, options: options).plain }
+
+    /// The report with what each piece is (verdict, headings, signs, warnings) marked for colour.
+    public static func analyzeStyled(_ r: AnalysisResult, options: Options = Options()) -> StyledText {
+        var o = StyledText()
         if let top = r.hypotheses.first {
             let v = r.verdict
             if top.score > 0 {
                 if let v, v.status == .inconclusive {
-                    o += wrap("Verdict: inconclusive. Leading: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)", indent: "", hanging: "  ")
-                    for reason in v.reasons { o += wrap("Cannot tell because " + reason + ".", indent: "  ", hanging: "    ") }
+                    o.add(wrap("Verdict: inconclusive. Leading: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)", indent: "", hanging: "  "), .verdict)
+                    for reason in v.reasons { o.add(wrap("Cannot tell because " + reason + ".", indent: "  ", hanging: "    "), .caution) }
                 } else {
-                    o += wrap("Verdict: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)", indent: "", hanging: "  ")
+                    o.add(wrap("Verdict: \(top.id.rawValue) (score \(score(top.score))): \(top.summary)", indent: "", hanging: "  "), .verdict)
                 }
             } else if let v, v.status == .inconclusive {
-                o += "Verdict: inconclusive. No hypothesis is supported by the inputs.\n"
-                for reason in v.reasons { o += wrap("Cannot tell because " + reason + ".", indent: "  ", hanging: "    ") }
+                o.add("Verdict: inconclusive. No hypothesis is supported by the inputs.\n", .verdict)
+                for reason in v.reasons { o.add(wrap("Cannot tell because " + reason + ".", indent: "  ", hanging: "    "), .caution) }
             } else {
-                o += "Verdict: no hypothesis is supported by the inputs (nothing scored above 0).\n"
+                o.add("Verdict: no hypothesis is supported by the inputs (nothing scored above 0).\n", .verdict)
                 for reason in v?.reasons.dropFirst() ?? [] { o += wrap("Note: " + reason + ".", indent: "  ", hanging: "    ") }
             }
         }
         o += "\n"
-        o += section("Hypotheses")
+        if let w = r.window {
+            o.add(wrap("Window: only \(w.text) (--since/--until): OOM kills, kernel events, retransmissions and the retransmission counts are limited to it (frame, copy and dup-ACK counts cover the whole capture files).", indent: "", hanging: "  "), .caution)
+            o += "\n"
+        }
+        o.add(section("Hypotheses"), .heading)
         let quiet = r.hypotheses.filter { $0.score == 0 && !options.verbose }
         for h in r.hypotheses where !(h.score == 0 && !options.verbose) {
-            o += wrap("\(h.rank). \(h.id.rawValue)  score \(score(h.score))  \(h.title)", indent: "", hanging: "   ")
+            o.add(wrap("\(h.rank). \(h.id.rawValue)  score \(score(h.score))  \(h.title)", indent: "", hanging: "   "), .hypothesis(top: h.rank == 1 && h.score > 0))
             o += wrap(h.summary, indent: "   ")
             if h.score > 0 || options.verbose { o += wrap("score = " + h.scoreExplanation, indent: "   ") }
             for e in h.evidence.prefix(options.verbose ? .max : options.maxEvidence) { o += item("+", e) }
@@ -62,18 +72,23 @@ public enum TextReport {
             o += "\n"
         }
         if let off = r.suggestedPcapOffset {
-            o += wrap("Clock: the capture lines up better with the node's events when shifted by \(off) s. If the capture host's clock was off (check NTP), rerun with --pcap-offset=\(off); otherwise this is chance.", indent: "")
+            o.add(wrap("Clock: the capture lines up better with the node's events when shifted by \(off) s. If the capture host's clock was off (check NTP), rerun with --pcap-offset=\(off); otherwise this is chance.", indent: ""), .caution)
             o += "\n"
         }
-        o += oomTable(r.oomKills, root: r.inputRoot)
-        o += captureTable(r.captures)
-        o += inputsTable(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot)
-        o += warningsBlock(r.warnings, verbose: options.verbose)
+        o += oomTableStyled(r.oomKills, root: r.inputRoot)
+        o += captureTableStyled(r.captures)
+        o += inputsTableStyled(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot)
+        o += warningsBlockStyled(r.warnings, verbose: options.verbose)
         return o
     }
 
-    public static func oomOnly(_ r: AnalysisResult, options: Options = Options()) -> String {
-        oomTable(r.oomKills, root: r.inputRoot) + inputsTable(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot) + warningsBlock(r.warnings, verbose: options.verbose)
+    public static func oomOnly(_ r: AnalysisResult, options: Options = Options()) -> String { oomOnlyStyled(r, options: options).plain }
+
+    public static func oomOnlyStyled(_ r: AnalysisResult, options: Options = Options()) -> StyledText {
+        var o = oomTableStyled(r.oomKills, root: r.inputRoot)
+        o += inputsTableStyled(r.inputs, clockNotes: r.clockNotes, root: r.inputRoot)
+        o += warningsBlockStyled(r.warnings, verbose: options.verbose)
+        return o
     }
 
     public static func retrans(_ r: AnalysisResult, options: Options = Options()) -> String {
@@ -146,8 +161,12 @@ public enum TextReport {
         return "\(whole).\(frac)"
     }
 
-    static func item(_ sign: String, _ e: Evidence) -> String {
-        wrap(e.text + (e.source.map { "  [\(shortCursor($0))]" } ?? ""), indent: "   \(sign) ", hanging: "     ")
+    static func item(_ sign: String, _ e: Evidence) -> StyledText {
+        let lines = wrap(e.text + (e.source.map { "  [\(shortCursor($0))]" } ?? ""), indent: "   \(sign) ", hanging: "     ")
+        var o = StyledText("   ")
+        o.add(sign, sign == "+" ? .support : .against)
+        o += String(lines.dropFirst(4))
+        return o
     }
 
     /// Journal cursors are long; text shows the seqnum part (`…@i=1b`); JSON keeps them whole.
@@ -191,10 +210,12 @@ public enum TextReport {
         return "  " + line(header) + rows.map { "  " + line($0) }.joined()
     }
 
-    static func oomTable(_ kills: [OOMKill], root: String? = nil) -> String {
+    static func oomTable(_ kills: [OOMKill], root: String? = nil) -> String { oomTableStyled(kills, root: root).plain }
+
+    static func oomTableStyled(_ kills: [OOMKill], root: String? = nil) -> StyledText {
         func rel(_ s: String) -> String { root.map { s.replacingAll($0 + "/", with: "") } ?? s }
-        var o = section("OOM kills (\(kills.count))")
-        if kills.isEmpty { return o + "  none found\n\n" }
+        var o = StyledText(section("OOM kills (\(kills.count))"), .heading)
+        if kills.isEmpty { o += "  none found\n\n"; return o }
         let rows = kills.map { k -> [String] in
             let victim = "\(k.victimComm ?? "?")[\(k.victimPid.map(String.init) ?? "?")]"
             let who = k.containerName.map { "\($0) " } ?? ""
@@ -220,12 +241,15 @@ public enum TextReport {
             if k.tInvoked == nil && k.tKilled == nil, let t = k.timeSource { o += wrap("time: " + t, indent: "     ", hanging: "       ") }
         }
         if kills.contains(where: { $0.killDuration?.end == "killed" }) { o += "  * no oom_reaper line: duration measured invoked → killed\n" }
-        return o + "\n"
+        o += "\n"
+        return o
     }
 
-    static func captureTable(_ caps: [CaptureSummary]) -> String {
-        var o = section("Captures (\(caps.count))")
-        if caps.isEmpty { return o + "  none given (use --pcap FILE)\n\n" }
+    static func captureTable(_ caps: [CaptureSummary]) -> String { captureTableStyled(caps).plain }
+
+    static func captureTableStyled(_ caps: [CaptureSummary]) -> StyledText {
+        var o = StyledText(section("Captures (\(caps.count))"), .heading)
+        if caps.isEmpty { o += "  none given (use --pcap FILE)\n\n"; return o }
         let rows = caps.map { c in
             [c.path.split(separator: "/").last.map(String.init) ?? c.path, c.linkType, String(c.frames), String(c.duplicateCopies),
              String(c.retransmissionsWireshark), String(c.retransmissionsReal), String(c.dupAcksWireshark), String(c.dupAcksReal)]
@@ -236,11 +260,16 @@ public enum TextReport {
             if let f = c.firstTime, let l = c.lastTime { o += wrap("\(c.path): \(f.iso8601) – \(l.iso8601)", indent: "    ", hanging: "      ") }
             if let t = c.truncatedAt { o += "    file ends early \(t)\n" }
         }
-        return o + "\n"
+        o += "\n"
+        return o
     }
 
     static func inputsTable(_ inputs: [InputReport], clockNotes: [String], root: String? = nil) -> String {
-        var o = section("Inputs (\(inputs.count))")
+        inputsTableStyled(inputs, clockNotes: clockNotes, root: root).plain
+    }
+
+    static func inputsTableStyled(_ inputs: [InputReport], clockNotes: [String], root: String? = nil) -> StyledText {
+        var o = StyledText(section("Inputs (\(inputs.count))"), .heading)
         if let root { o += "  under \(root)/ unless given:\n" }
         func rel(_ p: String) -> String {
             guard let root, p.hasPrefix(root + "/") else { return p }
@@ -252,13 +281,16 @@ public enum TextReport {
             o += wrap("\(i.path.split(separator: "/").last ?? ""): \(i.detail)", indent: "    ", hanging: "      ")
         }
         for n in clockNotes { o += wrap("clock: " + n, indent: "  ", hanging: "    ") }
-        return o + "\n"
+        o += "\n"
+        return o
     }
 
-    static func warningsBlock(_ ws: [Warning], verbose: Bool) -> String {
-        guard !ws.isEmpty else { return "" }
-        var o = section("Warnings (\(ws.count))")
-        for w in ws.prefix(verbose ? .max : 10) { o += wrap("\(w.source): \(w.message)", indent: "  ", hanging: "    ") }
+    static func warningsBlock(_ ws: [Warning], verbose: Bool) -> String { warningsBlockStyled(ws, verbose: verbose).plain }
+
+    static func warningsBlockStyled(_ ws: [Warning], verbose: Bool) -> StyledText {
+        guard !ws.isEmpty else { return StyledText() }
+        var o = StyledText(section("Warnings (\(ws.count))"), .heading)
+        for w in ws.prefix(verbose ? .max : 10) { o.add(wrap("\(w.source): \(w.message)", indent: "  ", hanging: "    "), .caution) }
         if !verbose && ws.count > 10 { o += "  … \(ws.count - 10) more (--verbose)\n" }
         return o
     }

@@ -24,19 +24,22 @@ struct NodeSleuth: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nodesleuth",
         abstract: "Offline forensics for Linux / Kubernetes node incidents: kernel OOM kills vs TCP retransmissions.",
+        // Paragraphs are one line each (`\` joins them): the parser wraps them to the terminal.
         discussion: """
-        Reads a sosreport tree (or a journal directory, or a dmesg / syslog file) and packet captures,
-        puts kernel OOM kills and real TCP retransmissions on one UTC timeline, and ranks the causes.
+        Reads a sosreport tree (or a journal directory, or a dmesg / syslog file) and packet \
+        captures, puts kernel OOM kills and real TCP retransmissions on one UTC timeline, and \
+        ranks the causes.
 
         Examples:
+          nodesleuth analyze ./incident-42
           nodesleuth analyze ./sosreport-node7 --pcap any.pcap
-          nodesleuth analyze /var/log/journal --format json --output report.json
+          nodesleuth analyze /var/log/journal --format json -o report.json
           nodesleuth oom ./sosreport-node7/sos_commands/kernel/dmesg
           nodesleuth retrans any.pcap --wireshark-compatible
 
-        Exit status: 0 the analysis ran (whatever it found); 2 an input named on the command line
-        cannot be read, or no input could be read; 3 the report could not be written (a full disk,
-        a closed pipe); 64 usage error; 128+N interrupted by signal N.
+        Exit status: 0 the analysis ran (whatever it found); 2 an input named on the command \
+        line cannot be read, or no input could be read; 3 the report could not be written (a \
+        full disk, a closed pipe); 64 usage error; 128+N interrupted by signal N.
         """,
         version: version,
         subcommands: [Analyze.self, Oom.self, Retrans.self],

@@ -12,7 +12,7 @@ enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.")
+    @Option(name: .long, help: ArgumentHelp("Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never.", valueName: "when"))
     var color: ColorChoice = .auto
 
     @Flag(name: [.short, .long], help: "Print only the verdict (text), no progress.")
@@ -21,7 +21,7 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: text (for people), json (one document; several nodes under \"nodes\"), ndjson (one JSON object per node per line), html.")
     var format: OutputFormat = .text
 
-    @Option(name: [.short, .long], help: "Write the report to FILE instead of standard output.")
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the report to FILE instead of standard output.", valueName: "file"))
     var output: String?
 
     @Flag(name: .long, help: "Per-input details and every warning in full.")
@@ -61,11 +61,14 @@ struct OutputOptions: ParsableArguments {
     /// Writes the report: to stdout, to a new or regular file (replaced), or into a device or
     /// FIFO as a stream (never replacing the node). Write errors end the run with exit 3.
     func emit(_ text: String, inputs: [String]) throws {
-        var text = text
-        if quiet && format == .text {
-            text = text.split(separator: "\n", omittingEmptySubsequences: false).prefix { !$0.isEmpty }.joined(separator: "\n") + "\n"
-        }
-        if format == .text && useColor { text = TerminalColor.apply(text) }
+        try emit(StyledText(text), inputs: inputs)
+    }
+
+    /// Text reports come styled (what each piece is); colour is drawn from that, on a terminal.
+    func emit(_ styled: StyledText, inputs: [String]) throws {
+        var styled = styled
+        if quiet && format == .text { styled = styled.firstParagraph() }
+        let text = format == .text && useColor ? styled.ansi : styled.plain
         try emitStream(inputs: inputs) { write in try write(text) }
     }
 
@@ -138,16 +141,6 @@ final class ReportStream: @unchecked Sendable {
     }
 }
 
-/// Says on stderr when no kernel log was found, and where it looked.
-func noteMissingKernelLog(_ r: AnalysisResult, path: String?) {
-    guard r.kernelLogInputs == 0 else { return }
-    var msg = "nodesleuth: no kernel log found"
-    if let path { msg += " under \(path)" }
-    if !r.logSearch.isEmpty { msg += " (looked in: " + r.logSearch.joined(separator: ", ") + ")" }
-    msg += "; OOM kills and other node events cannot be seen, so no verdict can rule them out\n"
-    FileHandle.standardError.write(Data(msg.utf8))
-}
-
 /// An input named on the command line that cannot be read is an error before any analysis
 /// (exit 2): a typo in `--pcap` must not turn into a report that silently lacks the capture.
 func requireReadable(_ paths: [String]) throws {
@@ -160,12 +153,49 @@ func requireReadable(_ paths: [String]) throws {
     }
 }
 
-/// Exit status 2 when nothing could be read.
+/// Exit status 2 when nothing could be read (said on stderr unless `announce` already did).
 func exitIfNothingRead(_ r: AnalysisResult) throws {
-    if r.inputs.isEmpty || r.inputs.allSatisfy({ $0.status == .unreadable || $0.status == .skipped }) {
-        FileHandle.standardError.write(Data("nodesleuth: no input could be read\n".utf8))
+    if nothingRead(r) {
+        if !nothingReadAnnounced { FileHandle.standardError.write(Data("nodesleuth: no input could be read\n".utf8)) }
         throw ExitCode(2)
     }
+}
+
+func nothingRead(_ r: AnalysisResult) -> Bool {
+    r.inputs.isEmpty || r.inputs.allSatisfy({ $0.status == .unreadable || $0.status == .skipped })
+}
+
+nonisolated(unsafe) private var nothingReadAnnounced = false
+
+/// What stops or weakens the run, on stderr *before* the report is written (someone reading
+/// a long report on a terminal sees the problem first, and a report sent to a file still
+/// leaves it on the terminal): nothing readable, no kernel log, inputs that could not be read
+/// or were read in part, and how many warnings the report lists.
+func announce(_ results: [AnalysisResult], paths: [String?]) {
+    var msg = ""
+    var all = AnalysisResult()
+    for r in results { all.inputs += r.inputs }
+    if nothingRead(all) {
+        msg += "nodesleuth: no input could be read\n"
+        nothingReadAnnounced = true
+    }
+    for (r, path) in zip(results, paths) {
+        let node = results.count > 1 ? " (node \(r.node ?? "?"))" : ""
+        if r.kernelLogInputs == 0 {
+            msg += "nodesleuth: no kernel log found\(path.map { " under \($0)" } ?? "")\(node)"
+            if !r.logSearch.isEmpty { msg += " (looked in: " + r.logSearch.joined(separator: ", ") + ")" }
+            msg += "; OOM kills and other node events cannot be seen, so no verdict can rule them out\n"
+        }
+        let weak = r.inputs.filter { $0.status == .unreadable || $0.status == .partial }
+        for i in weak.prefix(5) {
+            msg += "nodesleuth: \(i.status == .unreadable ? "cannot read" : "read in part:") \(i.path)\(i.detail.isEmpty ? "" : ": " + i.detail)\n"
+        }
+        if weak.count > 5 { msg += "nodesleuth: … and \(weak.count - 5) more inputs not read or read in part, listed in the report\n" }
+        if !r.warnings.isEmpty {
+            msg += "nodesleuth: \(r.warnings.count) warning\(r.warnings.count == 1 ? "" : "s") about the inputs\(node), listed in the report\n"
+        }
+    }
+    if !msg.isEmpty { FileHandle.standardError.write(Data(msg.utf8)) }
 }
 
 /// Progress goes to stderr only when a person is watching it.

@@ -24,6 +24,9 @@ func validate(_ value: Any, _ schema: [String: Any], at path: String = "$") -> [
         if !ok { return ["\(path): \(actual), expected \(allowed)"] }
     }
     if let e = schema["enum"] as? [Any], !e.contains(where: { "\($0)" == "\(value)" }) { problems.append("\(path): \(value) not in \(e)") }
+    if let pat = schema["pattern"] as? String, let str = value as? String, str.range(of: pat, options: .regularExpression) == nil {
+        problems.append("\(path): \(str) does not match \(pat)")
+    }
     if let n = value as? Double {
         if let m = schema["minimum"] as? Double, n < m { problems.append("\(path): \(n) < \(m)") }
         if let m = schema["maximum"] as? Double, n > m { problems.append("\(path): \(n) > \(m)") }

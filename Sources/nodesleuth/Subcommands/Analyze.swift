@@ -10,68 +10,74 @@ struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Line kernel events up against the captures and rank the root-cause hypotheses.",
         discussion: """
-        PATH is a sosreport directory or tarball, an incident folder holding one or more of them and
-        captures, a journal directory, or a single log, journal or capture file (`-` reads standard
-        input). Every file is recognised by its content, never by its name. In a sos tree the
-        binary journal, dmesg (raw and -T), the journalctl text files, var/log/messages, syslog and
-        kern.log with their rotated and compressed siblings, and the ps listings are found by
-        themselves; captures found under PATH are used too. Several sosreports are analysed one
-        node at a time and reported per node, with a short fleet summary.
+        PATH is a sosreport directory or tarball, an incident folder holding one or more of \
+        them and captures, a journal directory, or a single log, journal or capture file (- \
+        reads standard input). Every file is recognised by its content, never by its name. In \
+        a sos tree the binary journal, dmesg (raw and -T), the journalctl text files, \
+        var/log/messages, syslog and kern.log with their rotated and compressed siblings, and \
+        the ps listings are found by themselves; captures found under PATH are used too. \
+        Several sosreports are analysed one node at a time and reported per node, with a \
+        short fleet summary.
+
+        Problems that stop or weaken the run (nothing readable, no kernel log, unreadable \
+        inputs, warnings) are said on standard error before the report is written.
 
         Examples:
+          nodesleuth analyze ./incident-42
           nodesleuth analyze ./sosreport-node7 --pcap any.pcap
           nodesleuth analyze --dmesg dmesg.txt --pcap client.pcapng --format json
+          nodesleuth analyze ./incident-42 --since -15m --format html -o report.html
         """)
 
     @Argument(help: "sosreport directory, journal directory, or a log / journal / capture file.")
     var path: String?
 
-    @Option(name: .long, help: "A capture file (pcap or pcapng). Repeatable.")
+    @Option(name: .long, help: ArgumentHelp("A capture file (pcap or pcapng). Repeatable.", valueName: "file"))
     var pcap: [String] = []
 
-    @Option(name: .long, help: "A journal directory, .journal file, or journalctl text file. Repeatable.")
+    @Option(name: .long, help: ArgumentHelp("A journal directory, .journal file, or journalctl text file. Repeatable.", valueName: "path"))
     var journal: [String] = []
 
-    @Option(name: .long, help: "A dmesg text file. Repeatable.")
+    @Option(name: .long, help: ArgumentHelp("A dmesg text file. Repeatable.", valueName: "file"))
     var dmesg: [String] = []
 
     @Flag(name: .long, help: "Keep multi-interface copies in (count retransmissions as Wireshark shows them).")
     var wiresharkCompatible = false
 
-    @Option(name: .long, help: "Retransmissions closer than SECONDS form one burst.")
+    @Option(name: .long, help: ArgumentHelp("Retransmissions closer than SECONDS form one burst.", valueName: "seconds"))
     var burstGap: Double = 2.0
 
-    @Option(name: .long, help: "Add SECONDS to every capture time (when the capture host's clock was off).")
+    @Option(name: .long, help: ArgumentHelp("Add SECONDS to every capture time (when the capture host's clock was off).", valueName: "seconds"))
     var pcapOffset: Double = 0
 
-    @Option(name: .long, help: "A file of the client's own timeout times (one ISO 8601 time or epoch per line): symptoms too.")
+    @Option(name: .long, help: ArgumentHelp("A file of the client's own timeout times (one ISO 8601 time or epoch per line): symptoms too.", valueName: "file"))
     var symptomTimes: String?
 
-    @Option(name: .long, help: "Each --symptom-times entry stands for the SECONDS before it (the client's timeout: it logs the failure that long after the stall began).")
+    @Option(name: .long, help: ArgumentHelp("Each --symptom-times entry stands for the SECONDS before it (the client's timeout: it logs the failure that long after the stall began).", valueName: "seconds"))
     var symptomWindow: Double = 1.0
 
-    @Option(name: .long, help: "A symptom may start up to SECONDS before a cause's window and still count.")
+    @Option(name: .long, help: ArgumentHelp("A symptom may start up to SECONDS before a cause's window and still count.", valueName: "seconds"))
     var lead: Double = 0.5
 
-    @Option(name: .long, help: "A symptom may start up to SECONDS after a cause's window and still count.")
+    @Option(name: .long, help: ArgumentHelp("A symptom may start up to SECONDS after a cause's window and still count.", valueName: "seconds"))
     var lag: Double = 1.0
 
-    @Option(name: .long, parsing: .unconditional, help: "Only what happened from this time: ISO 8601 (2024-03-05T01:50:00Z; without a zone: UTC) or before the last event (--since -15m; s, m, h, d).")
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only what happened from this time: ISO 8601 (2024-03-05T01:50:00Z; without a zone: UTC) or before the last event (--since -15m; s, m, h, d).", valueName: "time"))
     var since: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "Only what happened up to this time (same forms as --since).")
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only what happened up to this time (same forms as --since).", valueName: "time"))
     var until: String?
 
-    @Option(name: .long, help: "The node's boot instant (ISO 8601 with a zone, or epoch seconds), when you know it better than the bundle: places raw dmesg stamps.")
+    @Option(name: .long, help: ArgumentHelp("The node's boot instant (ISO 8601 with a zone, or epoch seconds), when you know it better than the bundle: places raw dmesg stamps.", valueName: "time"))
     var bootTime: String?
 
-    @Option(name: .long, help: "The node's time zone (e.g. Asia/Shanghai), when the bundle lacks it or has it wrong: places local times in text logs.")
+    @Option(name: .long, help: ArgumentHelp("The node's time zone (e.g. Asia/Shanghai), when the bundle lacks it or has it wrong: places local times in text logs.", valueName: "zone"))
     var tz: String?
 
-    @Option(name: .long, help: "A tarball may write at most this many MiB to the private extraction directory.")
+    @Option(name: .long, help: ArgumentHelp("A tarball may write at most this many MiB to the private extraction directory.", valueName: "MiB"))
     var maxExtractMb: Int = 8192
 
-    @Option(name: .long, help: "A tarball may extract at most this many members.")
+    @Option(name: .long, help: ArgumentHelp("A tarball may extract at most this many members.", valueName: "n"))
     var maxExtractMembers: Int = 200_000
 
     @OptionGroup var out: OutputOptions
@@ -105,25 +111,26 @@ struct Analyze: ParsableCommand {
         var results: [AnalysisResult] = []
         for n in nodes {
             var r = Ingestor().run(n)
+            r.copiesKept = wiresharkCompatible
             try correlate(&r)
-            noteMissingKernelLog(r, path: n.path)
             results.append(r)
         }
-        let text: String
+        announce(results, paths: nodes.map(\.path))
+        let text: StyledText
         if results.count == 1 {
             let r = results[0]
             switch out.format {
-            case .json: text = JSONReport.analyze(r, version: NodeSleuth.version).render()
-            case .ndjson: text = JSONReport.analyze(r, version: NodeSleuth.version).render(indent: 0)
-            case .html: text = HTMLReport.analyze(r, version: NodeSleuth.version)
-            case .text: text = TextReport.analyze(r, options: .init(verbose: out.verbose))
+            case .json: text = StyledText(JSONReport.analyze(r, version: NodeSleuth.version).render())
+            case .ndjson: text = StyledText(JSONReport.analyze(r, version: NodeSleuth.version).render(indent: 0))
+            case .html: text = StyledText(HTMLReport.analyze(r, version: NodeSleuth.version))
+            case .text: text = TextReport.analyzeStyled(r, options: .init(verbose: out.verbose))
             }
         } else {
             switch out.format {
-            case .json: text = JSONReport.fleet(results, version: NodeSleuth.version).render()
-            case .ndjson: text = results.map { JSONReport.analyze($0, version: NodeSleuth.version).render(indent: 0) }.joined()
-            case .html: text = HTMLReport.fleet(results, version: NodeSleuth.version)
-            case .text: text = TextReport.fleet(results, options: .init(verbose: out.verbose))
+            case .json: text = StyledText(JSONReport.fleet(results, version: NodeSleuth.version).render())
+            case .ndjson: text = StyledText(results.map { JSONReport.analyze($0, version: NodeSleuth.version).render(indent: 0) }.joined())
+            case .html: text = StyledText(HTMLReport.fleet(results, version: NodeSleuth.version))
+            case .text: text = TextReport.fleetStyled(results, options: .init(verbose: out.verbose))
             }
         }
         try out.emit(text, inputs: [path].compactMap { $0 } + pcap + journal + dmesg)

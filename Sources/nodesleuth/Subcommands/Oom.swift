@@ -44,12 +44,12 @@ struct Oom: ParsableCommand {
         } else {
             merged = Ingestor().run(req)
         }
-        noteMissingKernelLog(merged, path: inputs[0])
-        let text: String
+        announce([merged], paths: [inputs[0]])
+        let text: StyledText
         switch out.format {
-        case .text: text = TextReport.oomOnly(merged, options: .init(verbose: out.verbose))
-        case .ndjson: text = JSONReport.oomOnly(merged, version: NodeSleuth.version).render(indent: 0)
-        default: text = JSONReport.oomOnly(merged, version: NodeSleuth.version).render()
+        case .text: text = TextReport.oomOnlyStyled(merged, options: .init(verbose: out.verbose))
+        case .ndjson: text = StyledText(JSONReport.oomOnly(merged, version: NodeSleuth.version).render(indent: 0))
+        default: text = StyledText(JSONReport.oomOnly(merged, version: NodeSleuth.version).render())
         }
         try out.emit(text, inputs: inputs)
         try exitIfNothingRead(merged)
