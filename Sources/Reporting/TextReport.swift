@@ -91,17 +91,21 @@ public enum TextReport {
         return o
     }
 
-    public static func retrans(_ r: AnalysisResult, options: Options = Options()) -> String {
-        var o = ""
+    public static func retrans(_ r: AnalysisResult, options: Options = Options()) -> String { retransStyled(r, options: options).plain }
+
+    public static func retransStyled(_ r: AnalysisResult, options: Options = Options()) -> StyledText {
+        var o = StyledText()
+        func heading(_ title: String) { o.add(section(title), .heading) }
         for c in r.captures {
             let real = c.retransmissionsReal, ws = c.retransmissionsWireshark
             if ws > real && c.duplicateCopies > 0 {
-                o += "Verdict: Wireshark would show \(ws) retransmissions in \((c.path as String).split(separator: "/").last ?? ""); \(ws - real) of them are copies of one packet seen on another interface (\(c.duplicateCopies) copies in all); \(real) are real.\n"
+                o.add("Verdict: Wireshark would show \(ws) retransmissions in \((c.path as String).split(separator: "/").last ?? ""); \(ws - real) of them are copies of one packet seen on another interface (\(c.duplicateCopies) copies in all); \(real) are real.\n", .verdict)
             } else {
-                o += "Verdict: \(real) real retransmission\(real == 1 ? "" : "s") in \((c.path as String).split(separator: "/").last ?? "") (\(c.duplicateCopies) multi-interface copies).\n"
+                o.add("Verdict: \(real) real retransmission\(real == 1 ? "" : "s") in \((c.path as String).split(separator: "/").last ?? "") (\(c.duplicateCopies) multi-interface copies).\n", .verdict)
             }
         }
-        o += "\n" + captureTable(r.captures)
+        o += "\n"
+        o += captureTableStyled(r.captures)
         for c in r.captures where !c.retransmissionsByKind.isEmpty {
             o += "  \(c.path): real retransmissions by kind: " + c.retransmissionsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
             if !c.copyInterfaces.isEmpty {
@@ -111,7 +115,8 @@ public enum TextReport {
         }
         let flows = r.captures.flatMap(\.flows).filter { $0.retransmissions > 0 }
         if !flows.isEmpty {
-            o += "\n" + section("Top flows by real retransmissions")
+            o += "\n"
+            heading("Top flows by real retransmissions")
             let rows = flows.sorted { $0.retransmissions > $1.retransmissions }.prefix(10).map { f in
                 [f.flow, String(f.segments), String(f.retransmissions), String(f.fast), String(f.synRetransmissions), format3(f.maxRTO) + " s"]
             }
@@ -122,7 +127,8 @@ public enum TextReport {
         let syn = Array(real.filter(\.isSYN).prefix(10))
         let synCount = real.reduce(0) { $0 + ($1.isSYN ? 1 : 0) }
         if !syn.isEmpty {
-            o += "\n" + section("Connect stalls: \(synCount) SYN retransmission\(synCount == 1 ? "" : "s")")
+            o += "\n"
+            heading("Connect stalls: \(synCount) SYN retransmission\(synCount == 1 ? "" : "s")")
             for e in syn.prefix(10) { o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(e.flow)\(e.rto.map { "  after \(format3($0)) s" } ?? "")\n" }
         }
         // the ten longest, kept while walking (no sorted copy of every event)
@@ -135,16 +141,21 @@ public enum TextReport {
         }
         long.sort { ($0.rto ?? 0) > ($1.rto ?? 0) }
         if !long.isEmpty {
-            o += "\n" + section("Long RTO gaps (≥ 1 s): \(longCount)")
+            o += "\n"
+            heading("Long RTO gaps (≥ 1 s): \(longCount)")
             for e in long.prefix(10) { o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  rto \(format3(e.rto!)) s  \(e.flow)\n" }
         }
         if real.first(where: { _ in true }) != nil {
-            o += "\n" + section("Real retransmissions (first 20)")
+            o += "\n"
+            heading("Real retransmissions (first 20)")
             for e in real.prefix(options.verbose ? .max : 20) {
                 o += "  #\(pad(String(e.frame), 8))\(e.time.iso8601)  \(pad(e.kind, 24))\(e.flow)\(e.rto.map { "  rto \(format3($0)) s" } ?? "")\n"
             }
         }
-        return o + "\n" + inputsTable(r.inputs, clockNotes: []) + warningsBlock(r.warnings, verbose: options.verbose)
+        o += "\n"
+        o += inputsTableStyled(r.inputs, clockNotes: [])
+        o += warningsBlockStyled(r.warnings, verbose: options.verbose)
+        return o
     }
 
     // MARK: - pieces

@@ -129,7 +129,7 @@ struct HTMLStructureTests {
     @Test("--wireshark-compatible: the retransmission lane says the copies are in it")
     func copiesKept() {
         var r = incident()
-        r.retransmissions = r.retransmissions.map { var e = $0; e.copyOf = nil; return e }
+        r.retransmissions = RetransmissionLog(r.retransmissions.map { var e = $0; e.copyOf = nil; return e })
         r.copiesKept = true
         let html = HTMLReport.analyze(r, version: "t")
         #expect(html.contains(">retransmissions (copies kept)</text>"))
@@ -140,7 +140,7 @@ struct HTMLStructureTests {
     @Test("no lane at all when nothing has a time in it, and no empty lanes beside full ones")
     func noEmptyLanes() {
         var r = incident()
-        r.retransmissions.removeAll { $0.copyOf != nil }
+        r.retransmissions = RetransmissionLog(r.retransmissions.filter { $0.copyOf == nil })
         let l = lanes(firstSVG(HTMLReport.analyze(r, version: "t")))
         #expect(Set(l.keys) == ["oom", "real"])
         #expect(!HTMLReport.analyze(r, version: "t").contains("copies (what only Wireshark"), "no legend entry for what is not drawn")

@@ -56,11 +56,12 @@ struct Retrans: ParsableCommand {
         var req = IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible)
         req.progress = stderrIsTerminal && !out.quiet
         let r = Ingestor().run(req)
+        announce([r], paths: [nil])
         if out.format == .json || out.format == .ndjson {
             let indent = out.format == .json ? 2 : 0
             try out.emitStream(inputs: pcaps) { write in try JSONReport.retrans(r, version: NodeSleuth.version, indent: indent, write: write) }
         } else {
-            try out.emit(TextReport.retrans(r, options: .init(verbose: out.verbose)), inputs: pcaps)
+            try out.emit(TextReport.retransStyled(r, options: .init(verbose: out.verbose)), inputs: pcaps)
         }
         try exitIfNothingRead(r)
     }
