@@ -71,6 +71,8 @@ struct Discovery {
     var textFiles: [String] = []
     var captures: [String] = []
     var skipped: [(String, String)] = []
+    /// Files and folders that exist but could not be read or listed (each a warning).
+    var unreadable: [(String, String)] = []
 
     /// Marks of a sosreport tree.
     static func isSosRoot(_ dir: String) -> Bool {
@@ -87,7 +89,7 @@ struct Discovery {
             if isSosRoot(dir) { d.sosRoots.append(dir); return }
             guard depth <= maxDepth else { return }
             guard let (names, undecodable) = listDirectory(dir) else {
-                d.skipped.append((dir, "folder cannot be listed: \(String(cString: strerror(errno)))"))
+                d.unreadable.append((dir, "folder cannot be listed: \(String(cString: strerror(errno)))"))
                 return
             }
             for raw in undecodable {
@@ -96,7 +98,7 @@ struct Discovery {
             for name in names.sorted() where !name.hasPrefix(".") {
                 let p = dir + "/" + name
                 var st = stat()
-                guard lstat(p, &st) == 0 else { d.skipped.append((p, "cannot be examined: \(String(cString: strerror(errno)))")); continue }
+                guard lstat(p, &st) == 0 else { d.unreadable.append((p, "cannot be examined: \(String(cString: strerror(errno)))")); continue }
                 let type = st.st_mode & S_IFMT
                 if type == S_IFDIR { walk(p, depth + 1); continue }
                 guard type == S_IFREG else { if type != S_IFLNK { d.skipped.append((p, "not a regular file")) }; continue }
@@ -135,7 +137,7 @@ struct Discovery {
         case .binary: skipped.append((p, "binary, not a journal, capture or archive"))
         case .empty: skipped.append((p, "empty"))
         case .special(let what): skipped.append((p, what))
-        case .unreadable(let why): skipped.append((p, "cannot be read: \(why)"))
+        case .unreadable(let why): unreadable.append((p, "cannot be read: \(why)"))
         }
     }
 }

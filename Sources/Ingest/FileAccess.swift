@@ -34,9 +34,14 @@ public struct InputTree: Sendable {
     }
 
     /// Lists a directory of the tree (names only), or [] if absent.
-    public func list(_ relative: String) -> [String] {
-        guard let p = resolve(relative) else { return [] }
-        return ((try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []).sorted()
+    public func list(_ relative: String) -> [String] { listing(relative).names }
+
+    /// Lists a directory of the tree; `error` says why a folder that is there cannot be listed.
+    public func listing(_ relative: String) -> (names: [String], error: String?) {
+        guard let p = resolve(relative) else { return ([], nil) }
+        guard let dp = opendir(p) else { return ([], "folder cannot be listed: \(String(cString: strerror(errno)))") }
+        closedir(dp)
+        return (((try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []).sorted(), nil)
     }
 
     /// Every regular file under the tree whose name passes `filter` (symlinks not followed).

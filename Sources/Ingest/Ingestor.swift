@@ -26,6 +26,8 @@ public struct IngestRequest: Sendable {
     public var extractLimits = BundleArchive.Limits()
     /// Files of an incident folder that are not inputs, and why (reported, not read).
     public var notInputs: [String: String] = [:]
+    /// Files and folders of the incident folder that could not be read or listed, and why.
+    public var unreadableInputs: [String: String] = [:]
     public init(path: String?, pcaps: [String] = [], journals: [String] = [], dmesgs: [String] = [], keepCopies: Bool = false) {
         self.path = path; self.pcaps = pcaps; self.journals = journals; self.dmesgs = dmesgs; self.keepCopies = keepCopies
     }
@@ -43,6 +45,7 @@ public struct Ingestor {
         var procStatus: [(status: String, cgroup: String?)] = []
         var pcaps: [(String, Bool)] = []
         var skipped: [(String, String)] = []
+        var unreadable: [(String, String)] = []
     }
 
     /// Splits what PATH holds into nodes: each sosreport tree or tarball found below it is one
@@ -61,6 +64,7 @@ public struct Ingestor {
                 one.extraLogs += d.textFiles + d.journalFiles
                 one.pcaps += d.captures
                 for (p, why) in d.skipped { one.notInputs[p] = why }
+                for (p, why) in d.unreadable { one.unreadableInputs[p] = why }
             }
             return [one]
         }
@@ -77,6 +81,8 @@ public struct Ingestor {
             r.pcaps += caps.isEmpty ? d.captures : caps
             r.extraLogs += (d.textFiles + d.journalFiles).filter(mine)
             r.node = ((root as NSString).lastPathComponent as NSString).deletingPathExtension
+            // what could not be read cannot be placed with a node: every node's report names it
+            for (p, why) in d.unreadable { r.unreadableInputs[p] = why }
             return r
         }
     }
@@ -171,6 +177,10 @@ public struct Ingestor {
         result.collectionTime = clock.collectionTime
         for (p, why) in found.skipped + req.notInputs.sorted(by: { $0.key < $1.key }).map({ ($0.key, $0.value) }) {
             result.inputs.append(InputReport(path: p, kind: "unknown", status: .skipped, detail: why, discovered: true))
+        }
+        for (p, why) in found.unreadable + req.unreadableInputs.sorted(by: { $0.key < $1.key }).map({ ($0.key, $0.value) }) {
+            result.warnings.append(Warning(source: Provenance(path: p), message: why + " (what it holds is not in this report)", code: "input.unreadable"))
+            result.inputs.append(InputReport(path: p, kind: "unknown", status: .unreadable, warnings: 1, detail: why, discovered: true))
         }
 
         // 1. Binary journals (they anchor the kernel clock of the other sources).
@@ -532,6 +542,7 @@ public struct Ingestor {
             for f in d.textFiles { found.texts.append((f, true)) }
             for f in d.captures { found.pcaps.append((f, true)) }
             found.skipped += d.skipped
+            found.unreadable += d.unreadable
             result.logSearch.append("\(tree.given) (every file, by content)")
             return
         }
@@ -555,16 +566,22 @@ public struct Ingestor {
         ]
         for (dir, keep) in places {
             result.logSearch.append(tree.given + "/" + dir)
-            for name in tree.list(dir) where keep(name) {
+            let (names, error) = tree.listing(dir)
+            if let error { found.unreadable.append((tree.given + "/" + dir, error)) }
+            for name in names where keep(name) {
                 guard let p = tree.resolve(dir + "/" + name) else { continue }
                 let kind = FileKind.sniff(p)
                 switch kind {
                 case .text, .compressedText: found.texts.append((tree.display(p), true))
                 case .journal: found.journalFiles.append(([tree.display(p)], tree.display(p), true))
                 case .empty: break
+                case .unreadable(let why): found.unreadable.append((tree.display(p), "cannot be read: \(why)"))
                 default: found.skipped.append((tree.display(p), "not a text log: \(kind)"))
                 }
             }
+        }
+        for dir in ["sos_commands/process", "sos_commands/networking", "proc", "var/log/journal"] {
+            if let error = tree.listing(dir).error { found.unreadable.append((tree.given + "/" + dir, error)) }
         }
         for name in tree.list("sos_commands/process") where name.hasPrefix("ps_") {
             if let p = tree.resolve("sos_commands/process/" + name) { found.ps.append(tree.display(p)) }
