@@ -195,7 +195,7 @@ public struct Ingestor {
                 continue
             }
             if req.progress { FileHandle.standardError.write(Data("\r\u{1B}[K  reading \(group.files.count) journal file(s) under \((group.label as NSString).lastPathComponent)…".utf8)) }
-            let out = JournalIngest.read(files: group.files, label: group.label, discovered: group.discovered)
+            let out = JournalIngest.read(files: group.files, label: group.label, discovered: group.discovered, progress: req.progress)
             if req.progress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             result.inputs += out.reports
             if out.kernelEntries > 0 { result.kernelLogInputs += 1 }

@@ -23,12 +23,15 @@ enum JournalIngest {
     /// (sd_journal_open_files is all-or-nothing). Truncated files are read from a private copy
     /// extended back to their declared size. Entries lost to damage are counted per file
     /// (header n_entries against entries iterated).
-    static func read(files: [String], label: String, discovered: Bool) -> Output {
+    static func read(files: [String], label: String, discovered: Bool, progress: Bool = false) -> Output {
         var out = Output()
+        let name = (label as NSString).lastPathComponent
+        func say(_ s: String) { FileHandle.standardError.write(Data("\r\u{1B}[K  \(name): \(s)".utf8)) }
         var good: [(path: String, original: String)] = []
         var recovered: [RecoveredJournal] = []
         defer { for r in recovered { r.cleanup() } }
-        for f in files {
+        for (fileIndex, f) in files.enumerated() {
+            if progress { say("checking journal file \(fileIndex + 1) of \(files.count), \(out.entriesRead) entries so far") }
             let cls = JournalFileClass.classify(path: f)
             var openPath = f
             var notes: [String] = []
@@ -64,7 +67,10 @@ enum JournalIngest {
             do {
                 let j = try Journal.open(files: [openPath])
                 try j.seekHead()
-                while try j.next() { count += 1 }
+                while try j.next() {
+                    count += 1
+                    if progress, count & 0x3FFFF == 0 { say("checking journal file \(fileIndex + 1) of \(files.count), \(out.entriesRead + count) entries") }
+                }
             } catch {
                 out.warnings.append(Warning(source: Provenance(path: f), message: "journal file not readable: \(error)", code: "journal.file-not-read"))
                 out.reports.append(InputReport(path: f, kind: "journal-binary", status: .unreadable, warnings: 1, detail: error.description, discovered: discovered))
@@ -104,6 +110,7 @@ enum JournalIngest {
             var gate = OOMLineGate()
             while try j.next() {
                 out.kernelEntries += 1
+                if progress, out.kernelEntries & 0xFFFF == 0 { say("\(out.kernelEntries) kernel entries read, \(out.lines.count) kept") }
                 let realtime = Int64(truncatingIfNeeded: try j.realtimeMicros())
                 let t = Timestamp(micros: realtime)
                 out.span = out.span.map { (min($0.0, t), max($0.1, t)) } ?? (t, t)

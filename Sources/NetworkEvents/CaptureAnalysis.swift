@@ -11,9 +11,9 @@ public struct CaptureAnalysis: Sendable {
     private var detector: CopyDetector
     private var views: CaptureViews
     private let keepCopies: Bool
-    private var lastSweep: Int64 = 0
-    /// A time far ahead of the last sweep, waiting for a second packet to confirm it.
-    private var jumpCandidate: Int64?
+    /// When quiet conversations are retired: the views' sweep, on frames as the views get them;
+    /// the copy detector's, on frames as they arrive.
+    private var viewSweep = SweepClock(), detectorSweep = SweepClock()
     /// Where a frame is decoded when there is no copy detection (`keepCopies`).
     private var scratch = TCPSegment.placeholder
     private var frames = 0, tcpSegments = 0, rsts = 0
@@ -93,35 +93,25 @@ public struct CaptureAnalysis: Sendable {
         }
         tcpSegments += 1
         if (keepCopies ? scratch.isRST : detector.pending[detector.end - 1].segment.isRST) { rsts += 1 }
-        // every 10 s of capture time: retire quiet conversations. A single packet with a bogus
-        // future timestamp must not retire everything: a jump of more than a minute is believed
-        // only once a second packet confirms the new time.
-        if time &- lastSweep > 10_000_000_000 {
-            if lastSweep != 0, time &- lastSweep > 60_000_000_000 {
-                if let c = jumpCandidate, abs(time &- c) < 60_000_000_000 { jumpCandidate = nil } else { jumpCandidate = time; return afterSweep() }
-            }
-            if lastSweep != 0 {
-                views.retire(now: time)
-                detector.retire(now: time, idleNanos: views.idleNanos)
-            }
-            lastSweep = time
-        }
-        afterSweep()
-    }
-
-    private mutating func afterSweep() {
         if keepCopies {
+            if viewSweep.due(time) { views.retire(now: time) }
             let h = SegmentHashes(scratch)
             views.process(&scratch, key: h.key, hash: h.keyHash, copyOf: nil, rename: nil)
         } else {
+            if detectorSweep.due(time) { detector.retire(now: time, idleNanos: views.idleNanos) }
             handOut()
         }
     }
 
-    /// The detector's final decisions, to the views in file order, read in place.
+    /// The detector's final decisions, to the views in file order, read in place. The views'
+    /// idle sweep runs here, on the frames as the views get them (not as they arrive, up to a
+    /// copy window earlier): so both views, with or without copy detection, retire the same
+    /// conversations at the same frame, and every output mode counts the same.
     private mutating func handOut() {
         while detector.head < detector.ready {
             let k = detector.head
+            let t = detector.pending[k].segment.time
+            if viewSweep.due(t) { views.retire(now: t) }
             let (copyOf, rename) = (detector.pending[k].copyOf, detector.pending[k].rename)
             let (key, hash) = (detector.pending[k].key, detector.pending[k].keyHash)
             views.process(&detector.pending[k].segment, key: key, hash: hash, copyOf: copyOf, rename: rename)
@@ -145,6 +135,25 @@ public struct CaptureAnalysis: Sendable {
         views.summary.copyInterfaces = detector.copyInterfaces
         views.summary.addressRewrites = detector.addressRewrites
         views.finish(truncatedAt: truncatedAt)
+    }
+}
+
+/// Every 10 s of capture time, quiet conversations are retired. A single packet with a bogus
+/// future timestamp must not retire everything: a jump of more than a minute is believed only
+/// once a second packet confirms the new time.
+struct SweepClock: Sendable {
+    private var last: Int64 = 0
+    /// A time far ahead of the last sweep, waiting for a second packet to confirm it.
+    private var jumpCandidate: Int64?
+
+    /// Whether a sweep is due at `time` (and, if so, it counts as done).
+    mutating func due(_ time: Int64) -> Bool {
+        guard time &- last > 10_000_000_000 else { return false }
+        if last != 0, time &- last > 60_000_000_000 {
+            if let c = jumpCandidate, abs(time &- c) < 60_000_000_000 { jumpCandidate = nil } else { jumpCandidate = time; return false }
+        }
+        defer { last = time }
+        return last != 0
     }
 }
 

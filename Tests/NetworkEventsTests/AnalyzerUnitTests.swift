@@ -84,6 +84,34 @@ struct AnalyzerUnitTests {
         #expect(a.summary.retransmissionsReal >= 1)
     }
 
+    @Test("the idle sweep sees frames as the views get them: with or without copy detection the same conversations live, the same retransmissions count")
+    func sweepOrder() {
+        // A sends at 0 and resends at 899.995 s; B's packets drive the 10 s sweeps, one at
+        // 900.001 s, while A's resend still waits in the copy detector's 10 ms queue. Sweeping
+        // on arrival retired A there (900.001 s after its last packet the views had seen) and
+        // the resend started a new conversation: no retransmission without --wireshark-compatible,
+        // one with it.
+        func run(keepCopies: Bool) -> CaptureSummary {
+            var a = CaptureAnalysis(path: "x.pcap", linkTypeName: "EN10MB", keepCopies: keepCopies)
+            let base = 1_700_000_000.0
+            var frame = 0, bseq: UInt32 = 1
+            func add(_ s: TCPSegment) { a.add(frame: s.frame, time: s.time, segment: s) }
+            func b(_ t: Double) { frame += 1; add(seg(frame, t: base + t, from: 3, 2000, to: 2, 80, seq: bseq, ack: 1, flags: 0x18, len: 10)); bseq += 10 }
+            frame += 1; add(seg(frame, t: base, from: 1, 1000, to: 2, 80, seq: 100, ack: 1, flags: 0x18, len: 10))
+            for k in 1...29 { b(Double(k) * 30) }
+            b(890)
+            frame += 1; add(seg(frame, t: base + 899.995, from: 1, 1000, to: 2, 80, seq: 100, ack: 1, flags: 0x18, len: 10))
+            b(900.001)
+            b(905)
+            a.finish()
+            return a.summary
+        }
+        let ws = run(keepCopies: true), real = run(keepCopies: false)
+        #expect(ws.retransmissionsWireshark == 1)
+        #expect(real.retransmissionsWireshark == ws.retransmissionsWireshark)
+        #expect(real.retransmissionsReal == 1)
+    }
+
     @Test("packets whose fingerprints share a hash cannot grow the copy index without bound")
     func indexCeiling() {
         var d = CopyDetector()
