@@ -495,10 +495,12 @@ public struct Ingestor {
             return ("kernel clock placed on UTC from \(matched.count) matching journal entries (boot \(boot!.prefix(8)); offsets vary by \(spread) µs)", true)
         }
         guard let bt = clock.bootTime else { return ("no journal or boot time to place the kernel clock on UTC", false) }
+        // one string for every line (shared storage: 64 000 kills' lines must not each own a copy)
+        let source = "printk time + boot time from \(clock.bootTimeSource ?? "the bundle") (± \(fmtSeconds(clock.bootUncertainty)))"
         for i in lines.indices where lines[i].utc == nil {
             if let k = lines[i].kernelMicros {
                 lines[i].utc = Timestamp(micros: k + bt.micros)
-                lines[i].timeSource = "printk time + boot time from \(clock.bootTimeSource ?? "the bundle") (± \(fmtSeconds(clock.bootUncertainty)))"
+                lines[i].timeSource = source
                 lines[i].uncertainty = clock.bootUncertainty
             }
         }

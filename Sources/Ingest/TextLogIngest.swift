@@ -39,14 +39,18 @@ enum TextLogIngest {
         var total = 0, unparsed = 0, metaLines = 0
         var firstUnparsed: Int?
         var gate = OOMLineGate()
+        var memo: [SourceKey: String] = [:]
         let podNeedle = NeedleFilter(["podUID="])
 
+        // the two descriptions, made once (every line shares their storage)
+        let sourceMono = "journal entry (\(format.rawValue)): realtime − monotonic + printk time"
+        let sourceReception = "journal entry (\(format.rawValue)): reception time"
         func addEntry(_ e: JournalEntryFields, _ prov: Provenance, gated: Bool = false) {
             if e.isKernel, let msg = e.message {
                 var m = msg
                 let ok = gated || m.withUTF8 { gate.pass(UnsafeRawBufferPointer($0)) }
                 if ok, var l = e.kernelLine(kind: format == .journalVerbose || format == .journalJSONPretty ? .journalText : .journalExport, provenance: prov) {
-                    l.timeSource = e.monotonic != nil ? "journal entry (\(format.rawValue)): realtime − monotonic + printk time" : "journal entry (\(format.rawValue)): reception time"
+                    l.timeSource = e.monotonic != nil ? sourceMono : sourceReception
                     l.uncertainty = e.monotonic != nil ? 0 : 1
                     out.lines.append(l)
                 }
@@ -154,13 +158,13 @@ enum TextLogIngest {
                         if Self.wantsMore(w.message) { wrapped = w } else {
                             wrapped = nil
                             out.kernelLines += 1
-                            out.lines.append(kernelLine(w, wrappedAt!, clock))
+                            out.lines.append(kernelLine(w, wrappedAt!, clock, &memo))
                         }
                         return
                     }
                     wrapped = nil
                     out.kernelLines += 1
-                    out.lines.append(kernelLine(w, wrappedAt!, clock))
+                    out.lines.append(kernelLine(w, wrappedAt!, clock, &memo))
                 }
                 guard gate.pass(raw, candidate: candidate) || bare && candidate else { return }
                 let d = decoder.decode(Substring(String(bytes: raw)), number: n)
@@ -172,9 +176,9 @@ enum TextLogIngest {
                 switch d.kind {
                 case .kernel:
                     out.kernelLines += 1
-                    out.lines.append(kernelLine(d, prov, clock))
+                    out.lines.append(kernelLine(d, prov, clock, &memo))
                 case .echo:
-                    out.echoes.append(kernelLine(d, prov, clock))
+                    out.echoes.append(kernelLine(d, prov, clock, &memo))
                 case .app:
                     if d.identifier == "kubelet", let names = KubeletNames.scan(d.message) { PodNameTable.add(names, to: &podNames) }
                 case .meta:
@@ -236,9 +240,9 @@ enum TextLogIngest {
             tail.withUnsafeBytes { b in _ = LineScanner.forEachLine(b) { _, _, raw in tailLines.append(Substring(String(bytes: raw))) } }
             if !tailLines.isEmpty && tail.count == (64 << 10) { tailLines.removeFirst() }   // maybe cut at its start
             for (d, n) in [(decoder.firstTimed, 0), (decoder.lastTimed(tailLines), linesSeen)] {
-                if let d { out.spanLines.append(kernelLine(d, Provenance(path: path, line: n == 0 ? nil : n), clock)) }
+                if let d { out.spanLines.append(kernelLine(d, Provenance(path: path, line: n == 0 ? nil : n), clock, &memo)) }
             }
-            if let w = wrapped, let at = wrappedAt { out.kernelLines += 1; out.lines.append(kernelLine(w, at, clock)) }
+            if let w = wrapped, let at = wrappedAt { out.kernelLines += 1; out.lines.append(kernelLine(w, at, clock, &memo)) }
             if decoder.foreignLines > 0 {
                 out.warnings.append(Warning(source: Provenance(path: path, line: decoder.firstForeign.first),
                                             message: "\(decoder.foreignLines) candidate line(s) in no log layout (a prompt, a marker, another tool's text), skipped; first at line \(decoder.firstForeign.map(String.init).joined(separator: ", "))", code: "log.foreign-lines"))
@@ -304,17 +308,31 @@ enum TextLogIngest {
         return sep == ":" || sep == "="
     }
 
+    /// What placed a line's time, per layout and kind of wall time: made once per file and
+    /// shared by its lines (a string per line cost ~100 bytes each on a log of 64 000 kills).
+    struct SourceKey: Hashable { var layout: LineLayout; var kind: UInt8 }
+
     /// A decoded kernel line as the model's `KernelLine`, its wall time placed through `clock`.
-    static func kernelLine(_ d: DecodedLine, _ prov: Provenance, _ clock: LocalClock) -> KernelLine {
+    static func kernelLine(_ d: DecodedLine, _ prov: Provenance, _ clock: LocalClock, _ memo: inout [SourceKey: String]) -> KernelLine {
         var utc: Timestamp?
         var src: String?
         if let w = d.wall {
             utc = clock.place(w)
             if utc != nil {
+                let kind: UInt8
                 switch (w, d.layout) {
-                case (.utc, _): src = "\(d.layout.rawValue) line time with its UTC offset"
-                case (.local, .dmesgCtime): src = "dmesg -T wall time (\(clock.note)); dmesg computes it as now − uptime + stamp, wrong after suspend"
-                case (.local, _): src = "\(d.layout.rawValue) local time (\(clock.note))"
+                case (.utc, _): kind = 0
+                case (.local, .dmesgCtime): kind = 1
+                case (.local, _): kind = 2
+                }
+                let key = SourceKey(layout: d.layout, kind: kind)
+                if let s = memo[key] { src = s } else {
+                    switch kind {
+                    case 0: src = "\(d.layout.rawValue) line time with its UTC offset"
+                    case 1: src = "dmesg -T wall time (\(clock.note)); dmesg computes it as now − uptime + stamp, wrong after suspend"
+                    default: src = "\(d.layout.rawValue) local time (\(clock.note))"
+                    }
+                    memo[key] = src
                 }
             }
         }
