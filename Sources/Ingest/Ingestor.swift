@@ -232,8 +232,16 @@ public struct Ingestor {
         for c in clock.conflicts {
             result.warnings.append(Warning(source: Provenance(path: req.path ?? "clock"), message: "clock sources disagree: \(c)", code: "clock.sources-disagree"))
         }
-        for (t, o) in texts {
-            var (lines, report, warnings) = (o.lines, o.report, o.warnings)
+        for i in texts.indices {
+            // taken out of `texts`, not copied: the lines are changed below, and a second
+            // reference would make that a copy of every line (64 000 kills: ~90 MB)
+            let t = texts[i].t
+            var o = texts[i].o
+            texts[i].o.lines = []
+            texts[i].o.spanLines = []
+            var lines = o.lines
+            o.lines = []
+            var (report, warnings) = (o.report, o.warnings)
             echoes += o.echoes
             if o.kernelLines > 0 { result.kernelLogInputs += 1 } else if t.discovered && report.status == .read && o.echoes.isEmpty {
                 report.status = .skipped
@@ -249,7 +257,8 @@ public struct Ingestor {
                     report.warnings += 1
                 }
             }
-            let span = lines.suffix(nSpan)
+            // copied out first: a slice would keep the whole array alive and make the removal copy it
+            let span = Array(lines.suffix(nSpan))
             lines.removeLast(nSpan)
             if o.kernelLines > 0 {
                 var end = span.count > 1 ? span.last?.utc : span.first?.utc
@@ -264,10 +273,10 @@ public struct Ingestor {
         }
 
         // 3. OOM records, per source, then merged across sources.
-        let (assembled, oomWarnings) = Self.assembleKills(streams: streams, echoes: echoes)
-        var kills = assembled
+        var (kills, oomWarnings) = Self.assembleKills(streams: streams, echoes: echoes)
         result.warnings += oomWarnings
         result.nodeEvents = NodeEventMerge.collect(streams)
+        streams = []   // the kernel lines are not needed past this point
         for i in kills.indices where kills[i].tInvoked == nil && kills[i].tKilled == nil {
             kills[i].timeSource = "not placed on UTC: only the kernel clock is known (no journal copy of these lines, no boot time in the input)"
         }

@@ -46,6 +46,29 @@ public enum JSONReport {
         envelope(r, version: version, [("node", .opt(r.node)), ("oom_kills", .array(r.oomKills.map(oom)))])
     }
 
+    /// The same document, written piece by piece: one kill's tree at a time (64 000 kills never
+    /// become one tree). `indent` 0: one line (ndjson).
+    public static func oomOnly(_ r: AnalysisResult, version: String, indent: Int = 2, write: (String) throws -> Void) rethrows {
+        let marker = "\"__nodesleuth_kills__\""
+        let doc = envelope(r, version: version, [("node", .opt(r.node)), ("oom_kills", .raw(marker))]).render(indent: indent)
+        guard let at = doc.range(of: marker) else { try write(oomOnly(r, version: version).render(indent: indent)); return }
+        try write(String(doc[..<at.lowerBound]) + "[")
+        var chunk = ""
+        for (i, k) in r.oomKills.enumerated() {
+            // each kill rendered as the whole tree would place it (two levels in)
+            var one = JSON.array([oom(k)]).render(indent: indent)
+            if indent > 0 {
+                one = one.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast(2).map { String(repeating: " ", count: indent) + $0 }.joined(separator: "\n")
+                chunk += (i == 0 ? "\n" : ",\n") + one
+            } else {
+                chunk += (i == 0 ? "" : ",") + one.dropFirst().dropLast(2)
+            }
+            if chunk.utf8.count > 1 << 20 { try write(chunk); chunk = "" }
+        }
+        let close = r.oomKills.isEmpty ? "]" : (indent > 0 ? "\n" + String(repeating: " ", count: indent) + "]" : "]")
+        try write(chunk + close + doc[at.upperBound...])
+    }
+
     public static func retrans(_ r: AnalysisResult, version: String) -> JSON {
         envelope(r, version: version, [("captures", .array(r.captures.map(capture))), ("events", .array(r.retransmissions.map(event)))])
     }

@@ -45,13 +45,12 @@ struct Oom: ParsableCommand {
             merged = Ingestor().run(req)
         }
         announce([merged], paths: [inputs[0]])
-        let text: StyledText
-        switch out.format {
-        case .text: text = TextReport.oomOnlyStyled(merged, options: .init(verbose: out.verbose))
-        case .ndjson: text = StyledText(JSONReport.oomOnly(merged, version: NodeSleuth.version).render(indent: 0))
-        default: text = StyledText(JSONReport.oomOnly(merged, version: NodeSleuth.version).render())
+        if out.format == .text {
+            try out.emit(TextReport.oomOnlyStyled(merged, options: .init(verbose: out.verbose)), inputs: inputs)
+        } else {
+            let indent = out.format == .ndjson ? 0 : 2
+            try out.emitStream(inputs: inputs) { write in try JSONReport.oomOnly(merged, version: NodeSleuth.version, indent: indent, write: write) }
         }
-        try out.emit(text, inputs: inputs)
         try exitIfNothingRead(merged)
     }
 }
