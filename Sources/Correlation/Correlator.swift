@@ -18,6 +18,8 @@ public struct CorrelationOptions: Sendable {
     /// --since / --until: keep only what happened in this window.
     public var since: TimeBound?
     public var until: TimeBound?
+    /// How a bound given without a zone was read (shown with the window).
+    public var windowNote: String?
     public init() {}
 }
 
@@ -46,7 +48,7 @@ struct Cause {
 public enum Correlator {
     public static func run(_ r: inout AnalysisResult, options: CorrelationOptions = CorrelationOptions()) {
         applyOffset(&r, options.pcapOffset)
-        applyWindow(&r, since: options.since, until: options.until)
+        applyWindow(&r, since: options.since, until: options.until, note: options.windowNote)
         r.bursts = BurstFinder.bursts(r.retransmissions, gap: options.burstGap)
         r.symptoms = episodes(r.symptoms, user: options.symptomTimes, window: options.symptomWindow)
         let symptoms = symptomStarts(r)
@@ -100,7 +102,7 @@ public enum Correlator {
     }
 
     /// Keeps only the events inside [since, until] (capture summaries still count whole files).
-    static func applyWindow(_ r: inout AnalysisResult, since: TimeBound?, until: TimeBound?) {
+    static func applyWindow(_ r: inout AnalysisResult, since: TimeBound?, until: TimeBound?, note: String? = nil) {
         guard since != nil || until != nil else { return }
         var all: [Timestamp] = r.oomKills.compactMap { $0.tReaped ?? $0.tKilled ?? $0.tInvoked } + r.nodeEvents.compactMap(\.time)
         all += r.symptoms.map(\.end) + r.captures.compactMap(\.lastTime)
@@ -141,7 +143,7 @@ public enum Correlator {
             r.captures[i].retransmissionsByKind = byKind[p] ?? [:]
             r.captures[i].wiresharkByKind = wsKind[p] ?? [:]
         }
-        r.window = TimeWindow(start: lo.nanos == .min ? nil : lo, end: hi.nanos == .max ? nil : hi)
+        r.window = TimeWindow(start: lo.nanos == .min ? nil : lo, end: hi.nanos == .max ? nil : hi, note: note)
         r.clockNotes.append("limited to \(r.window!.text): \(killsBefore - r.oomKills.count) OOM kill(s) and \(eventsBefore - r.nodeEvents.count) kernel event(s) left out (kills and events not on UTC are left out too); retransmission counts cover the window, frame, copy, dup-ACK and per-flow counts the whole files")
     }
 

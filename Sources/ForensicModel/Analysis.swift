@@ -22,9 +22,11 @@ public struct BothEnds: Sendable, Equatable {
 public struct TimeWindow: Sendable, Equatable {
     public var start: Timestamp?
     public var end: Timestamp?
-    public init(start: Timestamp?, end: Timestamp?) { self.start = start; self.end = end }
-    /// `2024-03-05T01:50:00Z – the end`.
-    public var text: String { (start?.iso8601 ?? "the start") + " – " + (end?.iso8601 ?? "the end") }
+    /// How a bound given without a zone was read ("in the node's zone Europe/Berlin", "as UTC: ...").
+    public var note: String?
+    public init(start: Timestamp?, end: Timestamp?, note: String? = nil) { self.start = start; self.end = end; self.note = note }
+    /// `2024-03-05T01:50:00Z – the end`, and how a zone-less bound was read.
+    public var text: String { (start?.iso8601 ?? "the start") + " – " + (end?.iso8601 ?? "the end") + (note.map { " (\($0))" } ?? "") }
 }
 
 /// Everything one run found, before it is reported.
@@ -35,6 +37,9 @@ public struct AnalysisResult: Sendable {
     /// Real retransmissions and the copies Wireshark calls retransmissions, in time order (bounded
     /// memory: see `RetransmissionLog`).
     public var retransmissions = RetransmissionLog()
+    /// The node's time zone (identifier, or `GMT+0100` for a fixed offset) when the bundle or
+    /// `--tz` tells it; nil when unknown. `--since`/`--until` without a zone are read in it.
+    public var nodeZone: String?
     public var bursts: [Burst] = []
     /// Kernel events other than OOM kills (soft lockups, conntrack full, link down...).
     public var nodeEvents: [NodeEvent] = []

@@ -174,6 +174,7 @@ public struct Ingestor {
             clock.zoneKnown = true
         }
         result.clockNotes = clock.notes
+        if clock.zoneKnown { result.nodeZone = clock.localClock.timeZone.identifier }
         result.collectionTime = clock.collectionTime
         for (p, why) in found.skipped + req.notInputs.sorted(by: { $0.key < $1.key }).map({ ($0.key, $0.value) }) {
             result.inputs.append(InputReport(path: p, kind: "unknown", status: .skipped, detail: why, discovered: true))

@@ -15,7 +15,7 @@ public enum JSONReport {
         envelope(r, version: version, [
             ("node", .opt(r.node)),
             ("verdict", r.verdict.map(verdict) ?? .null),
-            ("window", r.window.map { w in .object([("since", ts(w.start)), ("until", ts(w.end))]) } ?? .null),
+            ("window", r.window.map { w in .object([("since", ts(w.start)), ("until", ts(w.end)), ("note", .opt(w.note))]) } ?? .null),
             ("pcap_offset_s", .double(r.pcapOffset)),
             ("suggested_pcap_offset_s", r.suggestedPcapOffset.map { .double($0) } ?? .null),
             ("both_ends", r.bothEnds.map { b in .object([("checked", .int(b.checked)), ("reached_other_end", .int(b.reachedOtherEnd)),

@@ -204,18 +204,32 @@ var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 import Correlation
 import KernelEvents
 
-/// `--since`/`--until` values: ISO 8601 with a zone, epoch seconds, or `-N[smhd]` before the last event.
+/// `--since`/`--until` values: ISO 8601 with a zone, epoch seconds, `-N[smhd]` before the last
+/// event, or a date and time without a zone (`2024-03-05 01:50`, as journalctl takes it), read in
+/// the node's zone when the bundle tells it, else as UTC; `note` says which.
 enum TimeBoundParser {
-    static func parse(_ s: String) -> TimeBound? {
-        if s.hasPrefix("-"), let unit = s.last, let n = Double(s.dropFirst().dropLast()) {
+    static func parse(_ s: String) -> TimeBound? { parse(s, zone: nil)?.bound }
+
+    static func parse(_ s: String, zone: String?) -> (bound: TimeBound, note: String?)? {
+        let s = s.trimmingCharacters(in: .whitespaces)
+        if s.hasPrefix("-"), let unit = s.last, let n = Double(s.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)) {
             let mult: Double? = ["s": 1, "m": 60, "h": 3600, "d": 86400][unit]
-            if let mult { return .beforeLast(n * mult) }
+            if let mult { return (.beforeLast(n * mult), nil) }
         }
-        if let t = LogText.parseTimestamp(Substring(s)) { return .at(t) }
-        // no zone given: read as UTC (the report's times are UTC too)
-        for suffix in ["Z"] where !s.hasSuffix("Z") {
-            if let t = LogText.parseTimestamp(Substring(s.replacingOccurrences(of: " ", with: "T") + suffix)) { return .at(t) }
+        if let t = LogText.parseTimestamp(Substring(s)) { return (.at(t), nil) }
+        // no zone given: the civil time as if it were UTC, then moved by the node's offset then
+        let iso = s.replacingOccurrences(of: " ", with: "T")
+        // seconds may be left out, as journalctl allows ("2024-03-05 01:50")
+        guard !s.hasSuffix("Z"), let asUTC = LogText.parseTimestamp(Substring(iso + "Z")) ?? LogText.parseTimestamp(Substring(iso + ":00Z")) else { return nil }
+        guard let zone, let tz = TimeZone(identifier: zone) else {
+            return (.at(asUTC), "\(s) read as UTC: the node's time zone is not known")
         }
-        return nil
+        // the offset in force at that local time (twice: near a daylight-saving change the
+        // first guess may be on the other side)
+        var off = tz.secondsFromGMT(for: Date(timeIntervalSince1970: asUTC.seconds))
+        off = tz.secondsFromGMT(for: Date(timeIntervalSince1970: asUTC.seconds - Double(off)))
+        let h = abs(off) / 3600, m = abs(off) % 3600 / 60
+        let offText = (off < 0 ? "-" : "+") + (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
+        return (.at(asUTC - Double(off)), "\(s) read in the node's time zone \(zone) (UTC\(offText))")
     }
 }

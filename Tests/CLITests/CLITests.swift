@@ -179,12 +179,24 @@ struct WindowTests {
         let jr = try JSONSerialization.jsonObject(with: Data(rel.stdout.utf8)) as! [String: Any]
         #expect((jr["oom_kills"] as! [[String: Any]]).map { $0["victim_pid"] as! Int } == [6803])
         #expect(try CLI.run(["analyze", CLI.bundle, "--since", "yesterday"]).status == 64)
-        // as journalctl takes them: a relative time after a space, a time without a zone (UTC)
-        for args in [["--since", "-1m"], ["--since", "2024-03-05 01:55:00"]] {
+        // as journalctl takes them: a relative time after a space, a time without a zone in the
+        // node's zone (the demo node is in Asia/Shanghai, UTC+8: 09:55 there is 01:55Z), seconds optional
+        for args in [["--since", "-1m"], ["--since", "2024-03-05 09:55:00"], ["--since", "2024-03-05 09:55"]] {
             let x = try CLI.run(["analyze", CLI.bundle, "--format", "json"] + args)
             let jx = try JSONSerialization.jsonObject(with: Data(x.stdout.utf8)) as! [String: Any]
             #expect((jx["oom_kills"] as! [[String: Any]]).map { $0["victim_pid"] as! Int } == [6803], "\(args)")
+            if args[1].hasPrefix("2024") {
+                let w = jx["window"] as? [String: Any]
+                #expect(w?["since"] as? String == "2024-03-05T01:55:00.000000Z")
+                #expect((w?["note"] as? String)?.contains("node's time zone Asia/Shanghai (UTC+08:00)") == true)
+            }
         }
+        // no zone known (a lone log): read as UTC, and said so
+        let lone = try CLI.run(["analyze", "--dmesg", CLI.bundle + "/sos_commands/kernel/dmesg", "--since", "2024-03-05 01:55", "--format", "json"])
+        let jl = try JSONSerialization.jsonObject(with: Data(lone.stdout.utf8)) as! [String: Any]
+        let wl = jl["window"] as? [String: Any]
+        #expect(wl?["since"] as? String == "2024-03-05T01:55:00.000000Z")
+        #expect((wl?["note"] as? String)?.contains("read as UTC: the node's time zone is not known") == true)
     }
 }
 

@@ -62,7 +62,7 @@ struct Analyze: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A symptom may start up to SECONDS after a cause's window and still count.", valueName: "seconds"))
     var lag: Double = 1.0
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only what happened from this time: ISO 8601 (2024-03-05T01:50:00Z; without a zone: UTC) or before the last event (--since -15m; s, m, h, d).", valueName: "time"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only what happened from this time: ISO 8601 (2024-03-05T01:50:00Z; without a zone, '2024-03-05 01:50' is read in the node's time zone, UTC when unknown) or before the last event (--since -15m; s, m, h, d).", valueName: "time"))
     var since: String?
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only what happened up to this time (same forms as --since).", valueName: "time"))
@@ -94,7 +94,7 @@ struct Analyze: ParsableCommand {
         if let b = bootTime, LogText.parseTimestamp(Substring(b)) == nil { throw ValidationError("--boot-time \(b): give an ISO 8601 time with a zone or epoch seconds") }
         if let z = tz, TimeZone(identifier: z) == nil { throw ValidationError("--tz \(z): not a time zone name (e.g. Asia/Shanghai, Europe/Paris, UTC)") }
         for (name, v) in [("--since", since), ("--until", until)] where v != nil && TimeBoundParser.parse(v!) == nil {
-            throw ValidationError("\(name) \(v!): give an ISO 8601 time with a zone (2024-03-05T01:50:00Z) or a span before the last event (-15m, -2h)")
+            throw ValidationError("\(name) \(v!): give a time (2024-03-05T01:50:00Z; without a zone, '2024-03-05 01:50' is read in the node's zone) or a span before the last event (-15m, -2h)")
         }
     }
 
@@ -146,8 +146,12 @@ struct Analyze: ParsableCommand {
         opts.lead = lead
         opts.lag = lag
         opts.symptomWindow = symptomWindow
-        opts.since = since.flatMap(TimeBoundParser.parse)
-        opts.until = until.flatMap(TimeBoundParser.parse)
+        // a bound without a zone is read in this node's zone (each node of a fleet its own)
+        let bounds = [since, until].map { $0.flatMap { TimeBoundParser.parse($0, zone: r.nodeZone) } }
+        opts.since = bounds[0]?.bound
+        opts.until = bounds[1]?.bound
+        let notes = bounds.compactMap { $0?.note }
+        opts.windowNote = notes.isEmpty ? nil : notes.joined(separator: "; ")
         if let symptomTimes {
             let (times, warnings) = SymptomTimes.read(path: symptomTimes)
             opts.symptomTimes = times
