@@ -94,11 +94,11 @@ public struct CaptureAnalysis: Sendable {
         tcpSegments += 1
         if (keepCopies ? scratch.isRST : detector.pending[detector.end - 1].segment.isRST) { rsts += 1 }
         if keepCopies {
-            if viewSweep.due(time) { views.retire(now: time) }
             let h = SegmentHashes(scratch)
+            if viewSweep.due(time, conversation: h.keyHash) { views.retire(now: time) }
             views.process(&scratch, key: h.key, hash: h.keyHash, copyOf: nil, rename: nil)
         } else {
-            if detectorSweep.due(time) { detector.retire(now: time, idleNanos: views.idleNanos) }
+            if detectorSweep.due(time, conversation: detector.pending[detector.end - 1].keyHash) { detector.retire(now: time, idleNanos: views.idleNanos) }
             handOut()
         }
     }
@@ -111,7 +111,7 @@ public struct CaptureAnalysis: Sendable {
         while detector.head < detector.ready {
             let k = detector.head
             let t = detector.pending[k].segment.time
-            if viewSweep.due(t) { views.retire(now: t) }
+            if viewSweep.due(t, conversation: detector.pending[k].keyHash) { views.retire(now: t) }
             let (copyOf, rename) = (detector.pending[k].copyOf, detector.pending[k].rename)
             let (key, hash) = (detector.pending[k].key, detector.pending[k].keyHash)
             views.process(&detector.pending[k].segment, key: key, hash: hash, copyOf: copyOf, rename: rename)
@@ -140,17 +140,21 @@ public struct CaptureAnalysis: Sendable {
 
 /// Every 10 s of capture time, quiet conversations are retired. A single packet with a bogus
 /// future timestamp must not retire everything: a jump of more than a minute is believed only
-/// once a second packet confirms the new time.
+/// once a packet of another conversation confirms the new time (a bogus packet's own copy or
+/// resend confirms nothing: tcpdump's kday*.pcap repeat one).
 struct SweepClock: Sendable {
     private var last: Int64 = 0
-    /// A time far ahead of the last sweep, waiting for a second packet to confirm it.
-    private var jumpCandidate: Int64?
+    /// A time far ahead of the last sweep and its conversation, waiting for confirmation.
+    private var jumpCandidate: (time: Int64, conversation: UInt64)?
 
     /// Whether a sweep is due at `time` (and, if so, it counts as done).
-    mutating func due(_ time: Int64) -> Bool {
+    mutating func due(_ time: Int64, conversation: UInt64) -> Bool {
         guard time &- last > 10_000_000_000 else { return false }
         if last != 0, time &- last > 60_000_000_000 {
-            if let c = jumpCandidate, abs(time &- c) < 60_000_000_000 { jumpCandidate = nil } else { jumpCandidate = time; return false }
+            if let c = jumpCandidate, abs(time &- c.time) < 60_000_000_000, c.conversation != conversation { jumpCandidate = nil } else {
+                jumpCandidate = (time, conversation)
+                return false
+            }
         }
         defer { last = time }
         return last != 0
