@@ -53,6 +53,22 @@ struct StreamedJSONTests {
         }
     }
 
+    @Test("the event writer gives what the tree gives, field for field (escapes, nulls, copies in another file)")
+    func eventWriter() {
+        var r = Self.result(kills: 0, events: 12)
+        var events = Array(r.retransmissions)
+        events[3].flow = "a \"quoted\" \\ flow\n"
+        events[5].copyIn = "other.pcap"; events[5].copyOf = 17
+        events[6].rto = 1e-7
+        events[7].rto = 123456.789
+        r.retransmissions = RetransmissionLog(events)
+        for e in r.retransmissions {
+            var line = ""
+            JSONReport.appendEvent(e, to: &line)
+            #expect(line + "\n" == JSONReport.event(e).render(indent: 0))
+        }
+    }
+
     @Test("retrans: streamed equals the tree (events one per line when pretty)", arguments: [0, 1, 7])
     func retrans(events: Int) throws {
         let r = Self.result(kills: 0, events: events)
