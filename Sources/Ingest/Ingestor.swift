@@ -426,7 +426,9 @@ public struct Ingestor {
         var warnings: [Warning] = []
         for s in streams {
             var a = OOMAssembler()
-            for l in s where OOMAssembler.mightMatter(l.message) { a.feed(l) }
+            // Every line the gate kept (the record's body: memory figures, task table), not only
+            // the lines `mightMatter` names: the memory decoder reads the body.
+            for l in s { a.feed(l) }
             a.finish()
             kills += a.kills
             warnings += a.warnings
