@@ -92,8 +92,9 @@ extension OOMKill {
                 if t == 0 { s += "; no swap" } else if let f = g.freeSwapKB, f * 20 < t { s += "; swap full (\(formatKB(f)) of \(formatKB(t)) free)" }
             }
             if let h = held {
-                s += "; " + h + threads
+                s += "; " + h
                 if let share = m?.tasks?.victimShare { s += share < 0.005 ? " (< 1 % of the tasks' rss)" : " (\(Int((share * 100).rounded())) % of the tasks' rss)" }
+                s += threads
             }
             return s
         }

@@ -71,7 +71,9 @@ public struct OOMMemoryDecoder: Sendable {
             report.memcg = g
             return
         }
-        if m.hasPrefix("Memory cgroup stats for "), case let rest = m.dropFirst(24), let colon = rest.lastIndex(of: ":") {
+        // the path ends at `: ` (one-line stats follow) or at the line's last `:`
+        if m.hasPrefix("Memory cgroup stats for "), case let rest = m.dropFirst(24),
+           let colon = rest.find(": ")?.lowerBound ?? (rest.hasSuffix(":") ? rest.index(before: rest.endIndex) : nil) {
             var g = report.memcg ?? OOMMemoryReport.Memcg()
             // The first block is the memcg that hit its limit; later ones (v1 hierarchy) are its children.
             if g.statPath == nil {
