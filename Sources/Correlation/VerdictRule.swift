@@ -25,7 +25,7 @@ enum VerdictRule {
         }
         var reasons: [String] = []
         if scored == nil { reasons.append("\(r.bursts.count) real retransmission burst(s) and no hypothesis that explains them") }
-        let timing: Set<Hypothesis.ID> = [.oomKillStall, .softlockupOrHungTask, .conntrackFull, .nicLinkOrDriver, .memoryPressure, .listenOverflow, .networkLoss]
+        let timing: Set<Hypothesis.ID> = [.oomKillStall, .softlockupOrHungTask, .conntrackFull, .nicLinkOrDriver, .memoryPressure, .listenOverflow, .networkLoss, .reclaimStall]
         // Real symptoms need a cause; whether a node event caused them can only be told from
         // kernel logs that cover them, on a placed clock.
         let bursts = r.bursts
@@ -52,6 +52,14 @@ enum VerdictRule {
                 let src = r.oomKills.first { $0.timeUncertainty == u }?.timeSource ?? "its clock source"
                 reasons.append("the kernel clock is known only to ±\(Int(u.rounded())) s (\(src)): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
             }
+        }
+        // No capture: the symptoms are sar's per-interval rates; where in an interval a symptom
+        // began cannot be told, so timing is only as good as the interval.
+        let coarse = r.symptoms.filter { $0.kind.coarse }
+        if r.captures.isEmpty, !coarse.isEmpty {
+            let width = coarse.map { $0.end - $0.start }.max() ?? 0
+            let text = "no capture was given: the symptoms are \(coarse.count) sar interval(s) with a raised TCP retransmission or interface drop rate (sar -n ETCP / EDEV), each \(Int(width.rounded())) s wide; where in an interval the trouble began cannot be told (cause windows were widened by that much)"
+            if width / 2 > ClockTolerance.maximum { reasons.append(text) }
         }
         if let off = r.suggestedPcapOffset, needsNode {
             reasons.append("the capture's clock and the kernel's may disagree: shifting the capture by \(off > 0 ? "+" : "")\(Int(off.rounded())) s would line the bursts up with node events (see the warning); which clock is off cannot be told from these inputs")

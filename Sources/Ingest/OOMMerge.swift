@@ -111,8 +111,19 @@ enum NodeEventMerge {
         struct Item { var e: NodeEvent; var rank: Int; var stream: Int }
         var groups: [String: [Item]] = [:]
         for (si, s) in streams.enumerated() {
-            for l in s {
-                guard let e = NodeEventExtractor.classify(l) else { continue }
+            for (li, l) in s.enumerated() {
+                guard var e = NodeEventExtractor.classify(l) else { continue }
+                // A hung task's stack (the lines after it, until the next report) in reclaim or compaction.
+                if e.kind == .hungTask {
+                    for next in s[(li + 1)..<min(s.count, li + 41)] {
+                        if next.message.contains(" blocked for more than ") || next.message.contains("invoked oom-killer") { break }
+                        if let f = NodeEventExtractor.reclaimFrame(next.message) {
+                            e.kind = .reclaimHang
+                            e.subject = (e.subject ?? "?") + " in " + f
+                            break
+                        }
+                    }
+                }
                 groups[e.kind.rawValue + "\u{0}" + e.message, default: []].append(Item(e: e, rank: l.sourceKind.rank, stream: si))
             }
         }
