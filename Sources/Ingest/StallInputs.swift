@@ -14,6 +14,9 @@ enum StallInputs {
 
     /// What a file holds, from its first 64 KiB; nil when none of these formats.
     static func sniff(_ path: String) -> Kind? {
+        // only regular files: reading a FIFO or a device to look would consume or block it
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         guard let fh = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? fh.close() }
         guard let data = try? fh.read(upToCount: 64 << 10), !data.isEmpty, !data.contains(0) else { return nil }

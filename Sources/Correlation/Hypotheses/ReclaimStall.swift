@@ -14,15 +14,18 @@ extension Correlator {
                            headline: "")
         let direct = r.sar.filter { $0.metric == "pgscand/s" && $0.value > 0 }.sorted { $0.start < $1.start }
         let eff = Dictionary(r.sar.filter { $0.metric == "%vmeff" }.map { ($0.end, $0.value) }, uniquingKeysWith: { a, _ in a })
+        var sarWindows: [Cause.Window] = []
         for s in direct {
             let w = (start: s.start - s.uncertainty, end: s.end + s.uncertainty)
             let ev = Evidence("sar -B: direct reclaim scanned \(fmt(s.value)) pages/s\(eff[s.end].map { ", %vmeff \(fmt($0))" } ?? "") in \(s.start.clockString)–\(s.end.clockString) (a \(Int(s.interval)) s interval: when in it cannot be told)", source: s.provenance.description)
-            if let last = c.windows.last, w.start <= last.end {
-                c.windows[c.windows.count - 1].end = max(last.end, w.end)
+            // consecutive intervals of direct reclaim are one episode
+            if let last = sarWindows.last, w.start <= last.end {
+                sarWindows[sarWindows.count - 1].end = max(last.end, w.end)
                 continue
             }
-            c.windows.append(.init(start: w.start, end: w.end, weight: 1, evidence: ev))
+            sarWindows.append(.init(start: w.start, end: w.end, weight: 1, evidence: ev))
         }
+        c.windows = (c.windows + sarWindows).sorted { $0.start < $1.start }
         var parts: [String] = []
         let allocs = stalls.filter { $0.kind == .allocationStall }
         if !allocs.isEmpty { parts.append("\(allocs.count) allocation stall\(allocs.count == 1 ? "" : "s") of up to \(fmtDuration(allocs.map(\.lastedBefore).max()!))") }
