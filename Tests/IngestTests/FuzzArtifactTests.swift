@@ -33,6 +33,11 @@ struct FuzzArtifactTests {
                     a.feed(KernelLine(message: String(m), kernelMicros: k, sourceKind: .dmesg, provenance: Provenance(path: "f", line: n)))
                 }
                 a.finish()
+            case "FuzzStallInputs":
+                let text = Substring(String(bytes: buf))
+                _ = SarText(text)
+                _ = ProcVmstat.parse(text)
+                _ = ProcPressure.parse(text, resource: "memory")
             case "FuzzOOMMemoryDecode":
                 var d = OOMMemoryDecoder()
                 LineScanner.forEachLine(buf) { n, _, raw in
