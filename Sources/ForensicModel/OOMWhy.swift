@@ -64,11 +64,14 @@ extension OOMKill {
             }
             let pageKB = m!.pageKB
             var s = scope == .global || scope == .unknown ? "global: " : "\(scope.rawValue) constraint (nodes \(m?.allocation.memsAllowed ?? m?.allocation.nodemask ?? "?")): "
-            let low = g.zones.filter { $0.belowWatermark == "min" }
-            if let z = low.max(by: { ($0.managedKB ?? $0.presentKB ?? 0) < ($1.managedKB ?? $1.presentKB ?? 0) }) {
-                s += "\(z.name) zone free " + pair(z.freeKB, "min", z.minKB!)
-            } else if let z = g.zones.first(where: { $0.belowWatermark != nil }) {
-                s += "\(z.name) zone free " + pair(z.freeKB, z.belowWatermark!, z.belowWatermark == "low" ? z.lowKB! : z.highKB!)
+            // the zone furthest below its watermarks (min before low before high), the biggest among equals
+            let severity = ["min": 3, "low": 2, "high": 1]
+            let worst = g.zones.filter { $0.belowWatermark != nil }.max { a, b in
+                (severity[a.belowWatermark!]!, a.managedKB ?? a.presentKB ?? 0) < (severity[b.belowWatermark!]!, b.managedKB ?? b.presentKB ?? 0)
+            }
+            if let z = worst {
+                let mark = z.belowWatermark!
+                s += "\(z.name) zone free " + pair(z.freeKB, mark, mark == "min" ? z.minKB! : mark == "low" ? z.lowKB! : z.highKB!)
             } else if let o = m?.allocation.order, o > 0, !g.zones.isEmpty {
                 s += "free memory above the watermarks, but no free block of order \(o) (\(formatKB(pageKB << o)) contiguous): fragmentation"
             } else if let f = g.memInfo("free") {

@@ -119,6 +119,12 @@ struct OOMMemoryTests {
         let k2 = try #require(Ingestor.assembleKills(streams: [out2.lines], echoes: []).0.first)
         #expect(k2.memory?.allocation.gfpFlags == ["GFP_HIGHUSER_MOVABLE", "__GFP_COLD"])
         #expect(k2.memory?.global?.zones.first { $0.name == "Normal" }?.belowWatermark == "min")
+        // RHEL 8 (4.18, names printed): Normal below low, DMA32 only below high: Normal is named
+        let out3 = TextLogIngest.read(path: dir.appendingPathComponent("out-of-memory-rhel8-messages-no-printk-time-4.18.txt").path, clock: Corpus.clock, discovered: false, podNames: &pods)
+        let k3 = try #require(Ingestor.assembleKills(streams: [out3.lines], echoes: []).0.first)
+        #expect(k3.memory?.allocation.gfpFlags == ["GFP_HIGHUSER_MOVABLE"])
+        #expect(k3.memory?.kernelVersion == "4.18.0-553.8.1.el8_10.x86_64")
+        #expect(k3.why?.hasPrefix("global: Normal zone free 36 MiB < low 43 MiB") == true, "\(k3.why ?? "nil")")
     }
 }
 
