@@ -40,6 +40,8 @@ public struct OOMMemoryDecoder: Sendable {
     /// Every other line of the record (before its kill line).
     public mutating func feed(_ m0: Substring) {
         let m = m0.trimmingLeadingSpaces()
+        // task rows, their header and old-style stack frames (`[<ffffffff…>]`): the bulk of a record, nothing here
+        if m.utf8.first == UInt8(ascii: "[") { return }
         // CPU: 2 PID: 17011 Comm: node Not tainted 5.4.0-169-generic #187-Ubuntu / Pid: 18429, comm: java Not tainted 2.6.32-431…
         if report.kernelVersion == nil, m.hasPrefix("CPU: ") || m.hasPrefix("Pid: "), let t = m.find("ainted") {
             report.kernelVersion = Self.versionToken(m[t.upperBound...])
