@@ -22,6 +22,7 @@ public enum JSONReport {
             ("oom_kills", .array(r.oomKills.map(oom))),
             ("captures", .array(r.captures.map(capture))),
             ("bursts", .array(r.bursts.map(burst))),
+            ("symptoms", .array(r.symptoms.map(symptom))),
             ("hypotheses", .array(r.hypotheses.map(hypothesis))),
         ])
     }
@@ -204,6 +205,13 @@ public enum JSONReport {
     static func burst(_ b: Burst) -> JSON {
         .object([("start", .string(b.start.iso8601)), ("end", .string(b.end.iso8601)), ("retransmissions", .int(b.count)),
                  ("first_frame", .string(b.firstFrame.description))])
+    }
+
+    /// Symptom episodes other than bursts: zero windows, RST storms, client timeouts, and (no
+    /// capture) sar intervals with raised retransmissions or drops.
+    static func symptom(_ s: Symptom) -> JSON {
+        .object([("kind", .string(s.kind.rawValue)), ("start", .string(s.start.iso8601)), ("end", .string(s.end.iso8601)),
+                 ("count", .int(s.count)), ("source", .string(s.provenance.description))])
     }
 
     static func hypothesis(_ h: Hypothesis) -> JSON {

@@ -107,6 +107,8 @@ struct MemoryStallScenarioTests {
         #expect(verdict["status"] as? String == "inconclusive")
         let reasons = verdict["reasons"] as! [String]
         #expect(reasons.count == 1 && reasons[0].hasPrefix("no capture was given: the symptoms are 3 sar interval(s)") && reasons[0].contains("600 s wide"))
+        let symptoms = json["symptoms"] as! [[String: Any]]
+        #expect(symptoms.count == 3 && symptoms.allSatisfy { $0["kind"] as? String == "sar-retransmissions" })
         let inputs = json["inputs"] as! [[String: Any]]
         #expect(inputs.contains { $0["kind"] as? String == "sar" && $0["status"] as? String == "read" })
         #expect(inputs.contains { $0["kind"] as? String == "pressure" })

@@ -14,10 +14,11 @@ extension Correlator {
                            headline: "")
         let direct = r.sar.filter { $0.metric == "pgscand/s" && $0.value > 0 }.sorted { $0.start < $1.start }
         let eff = Dictionary(r.sar.filter { $0.metric == "%vmeff" }.map { ($0.end, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let blocked = Dictionary(r.sar.filter { $0.metric == "blocked" }.map { ($0.end, $0.value) }, uniquingKeysWith: { a, _ in a })
         var sarWindows: [Cause.Window] = []
         for s in direct {
             let w = (start: s.start - s.uncertainty, end: s.end + s.uncertainty)
-            let ev = Evidence("sar -B: direct reclaim scanned \(fmt(s.value)) pages/s\(eff[s.end].map { ", %vmeff \(fmt($0))" } ?? "") in \(s.start.clockString)–\(s.end.clockString) (a \(Int(s.interval)) s interval: when in it cannot be told)", source: s.provenance.description)
+            let ev = Evidence("sar -B: direct reclaim scanned \(fmt(s.value)) pages/s\(eff[s.end].map { ", %vmeff \(fmt($0))" } ?? "")\(blocked[s.end].map { $0 > 0 ? ", \(fmt($0)) tasks blocked (sar -q)" : "" } ?? "") in \(s.start.clockString)–\(s.end.clockString) (a \(Int(s.interval)) s interval: when in it cannot be told)", source: s.provenance.description)
             // consecutive intervals of direct reclaim are one episode
             if let last = sarWindows.last, w.start <= last.end {
                 sarWindows[sarWindows.count - 1].end = max(last.end, w.end)
