@@ -51,6 +51,8 @@ enum OOMMerge {
         if a.taskMemcg == nil { a.taskMemcg = b.taskMemcg; a.podUID = b.podUID; a.containerID = b.containerID }
         if a.memcg == nil { a.memcg = b.memcg }
         if a.memcgUsageKB == nil { a.memcgUsageKB = b.memcgUsageKB; a.memcgLimitKB = b.memcgLimitKB }
+        // the decoded memory part: from the copy that held more of the record
+        if let bm = b.memory, a.memory == nil || (a.memory!.global == nil && a.memory!.memcg == nil && (bm.global != nil || bm.memcg != nil)) { a.memory = bm }
         if a.victimThreads == nil, b.victimThreads != nil { a.victimThreads = b.victimThreads; a.victimThreadsSource = b.victimThreadsSource }
         if a.kInvoked == nil && a.kKilled == nil && a.kReaped == nil { a.kInvoked = b.kInvoked; a.kKilled = b.kKilled; a.kReaped = b.kReaped }
         // The copy placed on UTC most tightly gives the times (a raw dmesg placed from `uptime`

@@ -225,3 +225,20 @@ struct OOMMemoryDecoderPartsTests {
         #expect(bare.why == nil)
     }
 }
+
+@Suite("OOM memory across merged sources")
+struct OOMMemoryMergeTests {
+    @Test("a kill read from a grep-cut copy and from the full record keeps the full record's memory part")
+    func merge() throws {
+        var full = OOMKill(source: Provenance(path: "dmesg"), sourceKind: .dmesg)
+        full.victimPid = 1; full.victimComm = "java"; full.totalVmKB = 10; full.anonRssKB = 5; full.kKilled = 100
+        var m = OOMMemoryReport(); m.global = OOMMemoryReport.Global(); m.global!.ramPages = 42
+        full.memory = m
+        var cut = full
+        cut.source = Provenance(path: "journal"); cut.sourceKind = .journalBinary
+        cut.memory = OOMMemoryReport()   // only the allocation was in it
+        let merged = OOMMerge.merge([cut, full])
+        #expect(merged.count == 1)
+        #expect(merged[0].memory?.global?.ramPages == 42)
+    }
+}
