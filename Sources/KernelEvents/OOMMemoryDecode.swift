@@ -168,7 +168,8 @@ public struct OOMMemoryDecoder: Sendable {
     @discardableResult
     private mutating func memInfoTokens(_ m: Substring) -> Bool {
         var figures: [OOMMemoryReport.Figure] = []
-        for chunk in m.splitBytes(separator: " ") {
+        // (a journal entry may hold the whole printk record, its lines joined by newlines)
+        for chunk in m.splitBytes(separator: "\n").flatMap({ $0.splitBytes(separator: " ") }) {
             for tok in chunk.components("#012") where !tok.isEmpty {
                 let kv = tok.splitBytes(separator: ":", maxSplits: 1)
                 guard kv.count == 2, let v = Int(kv[1]), !kv[0].isEmpty else { return false }

@@ -196,6 +196,10 @@ struct OOMMemoryDecoderPartsTests {
         #expect(OOMMemoryDecoder.isCounterContinuation("                active_file:140909 inactive_file:149407"))
         #expect(!OOMMemoryDecoder.isCounterContinuation("  dump_stack+0x6d/0x8b"))
         #expect(!OOMMemoryDecoder.isCounterContinuation("  Node 0 DMA: 1*4kB"))
+        var j = OOMMemoryDecoder()   // a journal entry holding the whole record
+        j.feed("Mem-Info:")
+        j.feed("active_anon:10 inactive_anon:2\n active_file:3 inactive_file:4\n free:7 free_pcp:1")
+        #expect(j.finished(tasks: [], victimPid: nil).global?.memInfo("free") == 7)
     }
 
     @Test("task table: threads of one tgid count once; the victim's share and rows")
