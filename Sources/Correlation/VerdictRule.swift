@@ -52,6 +52,11 @@ enum VerdictRule {
                 let src = r.oomKills.first { $0.timeUncertainty == u }?.timeSource ?? "its clock source"
                 reasons.append("the kernel clock is known only to ±\(Int(u.rounded())) s (\(src)): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
             }
+            // sar rows are local times: with no zone known they may be off by hours
+            let sarUsed = r.symptoms.contains { $0.kind.coarse } || ((top.id == .reclaimStall || top.id == .memoryPressure) && !r.sar.isEmpty)
+            if sarUsed, let su = r.sar.map(\.uncertainty).max(), su > ClockTolerance.maximum {
+                reasons.append("sar's times are known only to ±\(Int((su / 3600).rounded())) h (the node's zone is not in the bundle): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
+            }
         }
         // No capture: the symptoms are sar's per-interval rates; where in an interval a symptom
         // began cannot be told, so timing is only as good as the interval.

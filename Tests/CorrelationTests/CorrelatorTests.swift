@@ -195,6 +195,13 @@ struct SarCorrelationTests {
         #expect(r.hypotheses[0].summary.contains("widened by half a sar interval"))
         #expect(r.verdict?.status == .inconclusive)
         #expect(r.verdict?.reasons.contains { $0.hasPrefix("no capture was given") } == true)
+        #expect(r.verdict?.reasons.contains { $0.hasPrefix("sar's times are known only") } == false)
+        // the same with sar placed in an assumed zone (± 14 h): said too
+        var z = r
+        z.hypotheses = []; z.verdict = nil; z.symptoms = []; z.bursts = []
+        for i in z.sar.indices { z.sar[i].uncertainty = 14 * 3600 }
+        Correlator.run(&z)
+        #expect(z.verdict?.reasons.contains { $0.hasPrefix("sar's times are known only to ±14 h") } == true)
     }
 
     @Test("reclaim-stall: sar direct-reclaim intervals and allocation stalls are its windows; vmstat supports it")
