@@ -131,6 +131,8 @@ public struct OOMMemoryReport: Sendable, Equatable {
     public var memcg: Memcg?
     public var global: Global?
     public var tasks: Tasks?
+    /// `Tasks in <memcg> are going to be killed due to memory.oom.group set`: every task of it was killed.
+    public var oomGroupMemcg: String?
 
     public init() {}
 }

@@ -56,6 +56,7 @@ extension OOMKill {
                 if let k = g.kernelBytes, let u = usage, u > 0, k / 1024 * 5 >= u { mix.append("\(formatKB(k / 1024)) kernel memory") }
                 if !mix.isEmpty { s += "; the cgroup also held " + mix.joined(separator: ", ") }
             }
+            if m?.oomGroupMemcg != nil { s += "; killed with every task of its cgroup (memory.oom.group)" }
             return s
         default:
             guard let g = m?.global else {

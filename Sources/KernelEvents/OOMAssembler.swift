@@ -179,6 +179,7 @@ public struct OOMAssembler {
         if k.memcg == nil, let tm = inv.statsMemcg, inv.scope == .memcg || k.scope == .memcg { k.memcg = tm }
         if !inv.implicit || !inv.tasks.isEmpty {
             k.memory = inv.mem.finished(tasks: inv.tasks.map { ($0.pid, $0.tgid, $0.name, $0.rss) }, victimPid: pid)
+            k.memory?.oomGroupMemcg = inv.groupMemcg
         }
     }
 

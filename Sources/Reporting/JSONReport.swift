@@ -140,6 +140,7 @@ public enum JSONReport {
                 ("huge_pages", .array(g.hugePages.map { h in .object([("node", .opt(h.node)), ("total", .int(h.total)), ("free", .int(h.free)), ("size_kb", .int(h.sizeKB))]) })),
                 ("unreclaimable_slab_kb", figures(g.unreclaimableSlab)),
             ]) } ?? .null),
+            ("oom_group_memcg", .opt(m.oomGroupMemcg)),
             ("tasks", m.tasks.map { t in .object([
                 ("rows", .int(t.rows)), ("total_rss_pages", .int(t.totalRssPages)),
                 ("top", .array(t.top.map { p in .object([("pid", .int(p.pid)), ("name", .string(p.name)), ("rss_pages", .int(p.rssPages))]) })),

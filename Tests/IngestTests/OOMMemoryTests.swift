@@ -119,6 +119,10 @@ struct OOMMemoryTests {
         let k2 = try #require(Ingestor.assembleKills(streams: [out2.lines], echoes: []).0.first)
         #expect(k2.memory?.allocation.gfpFlags == ["GFP_HIGHUSER_MOVABLE", "__GFP_COLD"])
         #expect(k2.memory?.global?.zones.first { $0.name == "Normal" }?.belowWatermark == "min")
+        // AKS cgroup v2 with memory.oom.group: every victim's sentence says the group went
+        let out4 = TextLogIngest.read(path: dir.appendingPathComponent("vijayrod-demo-aks-syslog-memcg-v2-oom-group-5.15.txt").path, clock: Corpus.clock, discovered: false, podNames: &pods)
+        let group = Ingestor.assembleKills(streams: [out4.lines], echoes: []).0
+        #expect(group.count >= 2 && group.allSatisfy { $0.why?.hasSuffix("killed with every task of its cgroup (memory.oom.group)") == true })
         // RHEL 8 (4.18, names printed): Normal below low, DMA32 only below high: Normal is named
         let out3 = TextLogIngest.read(path: dir.appendingPathComponent("out-of-memory-rhel8-messages-no-printk-time-4.18.txt").path, clock: Corpus.clock, discovered: false, podNames: &pods)
         let k3 = try #require(Ingestor.assembleKills(streams: [out3.lines], echoes: []).0.first)
