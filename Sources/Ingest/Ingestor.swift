@@ -594,7 +594,8 @@ public struct Ingestor {
             if let p = tree.resolve("sos_commands/networking/" + name) { found.counters.append((tree.display(p), "ethtool")) }
         }
         for dir in ["sos_commands/sar", "var/log/sa", "proc/pressure"] {
-            for name in tree.list(dir) where !(dir == "var/log/sa" && !name.hasPrefix("sar")) {
+            // every file, by content (binary saDD files are recognised as not text and skipped)
+            for name in tree.list(dir) {
                 if let p = tree.resolve(dir + "/" + name) { found.stallFiles.append(tree.display(p)) }
             }
         }
