@@ -47,6 +47,27 @@ struct StallIngestTests {
         #expect(r.sar.contains { $0.metric == "pgscand/s" })
     }
 
+    @Test("in a sos tree: sar text found by content in var/log/sa and sos_commands/sar, the binary sa file skipped with a reason")
+    func sosTree() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ns-sos-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fm = FileManager.default
+        for d in ["sos_commands/sar", "sos_commands/kernel", "var/log/sa", "proc/pressure"] {
+            try fm.createDirectory(at: root.appendingPathComponent(d), withIntermediateDirectories: true)
+        }
+        let sar = "Linux 5.10.0 (n) \t2024-03-05 \t_x86_64_\t(2 CPU)\n\n09:00:01  pswpin/s pswpout/s\n09:10:01 0.00 12.00\n"
+        try sar.write(to: root.appendingPathComponent("var/log/sa/sar05"), atomically: true, encoding: .utf8)
+        try sar.write(to: root.appendingPathComponent("sos_commands/sar/anything"), atomically: true, encoding: .utf8)
+        try Data([0x96, 0xd5, 0x71, 0x21] + [UInt8](repeating: 0, count: 512)).write(to: root.appendingPathComponent("var/log/sa/sa05"))
+        try "some avg10=0.00 avg60=0.00 avg300=0.00 total=1\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=1\n".write(to: root.appendingPathComponent("proc/pressure/memory"), atomically: true, encoding: .utf8)
+        try "[    0.000000] Linux version 5.10.0\n".write(to: root.appendingPathComponent("sos_commands/kernel/dmesg"), atomically: true, encoding: .utf8)
+        let r = Ingestor().run(IngestRequest(path: root.path))
+        #expect(r.inputs.filter { $0.kind == "sar" && $0.status == .read }.count == 2)
+        #expect(r.inputs.contains { $0.path.hasSuffix("var/log/sa/sa05") && $0.status == .skipped && $0.detail.contains("binary sa file") })
+        #expect(r.counters.contains { $0.name == "psi_memory_full_total_s" })
+        #expect(r.sar.filter { $0.metric == "pswpout/s" }.count == 2)
+    }
+
     @Test("the kernel's OOM-kill count against the kills in the logs")
     func killCount() {
         var r = AnalysisResult()
