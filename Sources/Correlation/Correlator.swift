@@ -125,6 +125,7 @@ public enum Correlator {
         r.nodeEvents = r.nodeEvents.filter { inside($0.time) }
         r.retransmissions = r.retransmissions.filter { inside($0.time) }
         r.symptoms = r.symptoms.filter { inside($0.start) }
+        r.sar = r.sar.filter { inside($0.start) || inside($0.end) }   // an interval that overlaps the window
         for i in r.captures.indices {
             if let a = r.captures[i].firstTime { r.captures[i].firstTime = max(a, lo) }
             if let b = r.captures[i].lastTime { r.captures[i].lastTime = min(b, hi) }

@@ -204,6 +204,18 @@ struct SarCorrelationTests {
         #expect(z.verdict?.reasons.contains { $0.hasPrefix("sar's times are known only to ±14 h") } == true)
     }
 
+    @Test("--since/--until keep the sar intervals that overlap the window")
+    func window() {
+        var r = AnalysisResult()
+        r.sar = (0..<12).map { sample("retrans/s", $0, [2, 9].contains($0) ? 10 : 0.3) }
+        var o = CorrelationOptions()
+        o.since = .at(Self.t0 + 1000); o.until = .at(Self.t0 + 3000)
+        Correlator.run(&r, options: o)
+        #expect(r.sar.count == 5)   // intervals 1 (600–1200, ends inside) to 5 (3000–3600, starts on the bound)
+        let kept = r.symptoms.filter { $0.kind == .sarRetransmissions }
+        #expect(kept.count == 1 && kept[0].start == Self.t0 + 1200)   // interval 9's rise is outside
+    }
+
     @Test("reclaim-stall: sar direct-reclaim intervals and allocation stalls are its windows; vmstat supports it")
     func reclaimWindows() {
         var r = AnalysisResult()
