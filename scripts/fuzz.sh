@@ -11,7 +11,7 @@ cd "$(dirname "$0")/fuzz"
 SECS=${1:-30}
 RUNS=${2:-0}
 shift $(( $# > 2 ? 2 : $# )) || true
-TARGETS=${*:-"FuzzPacketDecoder FuzzTCPAnalyzer FuzzPcapng FuzzJournalExport FuzzJournalJSON FuzzLogText FuzzOOMAssembler FuzzPsListing FuzzCorrelator FuzzArchive FuzzOOMMerge"}
+TARGETS=${*:-"FuzzPacketDecoder FuzzTCPAnalyzer FuzzPcapng FuzzJournalExport FuzzJournalJSON FuzzLogText FuzzOOMAssembler FuzzOOMMemoryDecode FuzzStallInputs FuzzPsListing FuzzCorrelator FuzzArchive FuzzOOMMerge"}
 [ -d /opt/swift/usr/bin ] && export PATH="/opt/swift/usr/bin:$PATH"
 swift build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >&2
 BIN=.build/release

@@ -51,6 +51,8 @@ public enum Correlator {
         applyWindow(&r, since: options.since, until: options.until, note: options.windowNote)
         r.bursts = BurstFinder.bursts(r.retransmissions, gap: options.burstGap)
         r.symptoms = episodes(r.symptoms, user: options.symptomTimes, window: options.symptomWindow)
+        // No capture: sar's TCP retransmission and drop rates stand in for the symptoms.
+        if r.captures.isEmpty { r.symptoms = (r.symptoms + SarSymptoms.episodes(r.sar)).sorted { $0.start < $1.start } }
         let symptoms = symptomStarts(r)
         let hasCapture = !r.captures.isEmpty
         let ws = r.captures.reduce(0) { $0 + $1.retransmissionsWireshark }
@@ -60,6 +62,10 @@ public enum Correlator {
         for c in r.captures {
             guard let a = c.firstTime, let b = c.lastTime else { continue }
             span = span.map { (min($0.0, a), max($0.1, b)) } ?? (a, b)
+        }
+        let sarSeries = r.sar.filter { ["retrans/s", "rxdrop/s", "txdrop/s", "rxerr/s", "txerr/s"].contains($0.metric) }
+        if span == nil, r.symptoms.contains(where: { $0.kind.coarse }), let a = sarSeries.map(\.start).min(), let b = sarSeries.map(\.end).max() {
+            span = (a, b)   // the time the sar series cover
         }
         if span == nil, let a = symptoms.map(\.time).min(), let b = symptoms.map(\.time).max() {
             span = (a - 60, b + 60) // only the user's timeout times
@@ -133,6 +139,7 @@ public enum Correlator {
             if e.isSYN { syn[e.capturePath, default: 0] += 1 }
             byKind[e.capturePath, default: [:]][e.kind, default: 0] += 1
         }
+        r.sar = r.sar.filter { $0.end >= lo && $0.start <= hi }   // an interval that overlaps the window
         for i in r.captures.indices {
             if let a = r.captures[i].firstTime { r.captures[i].firstTime = max(a, lo) }
             if let b = r.captures[i].lastTime { r.captures[i].lastTime = min(b, hi) }
@@ -170,14 +177,16 @@ public enum Correlator {
         (r.bursts.map { SymptomPoint(time: $0.start, kind: .retransmissionBurst, provenance: $0.firstFrame, count: $0.count) }
             // a client's timeout stands for the interval before it: the stall began somewhere in
             // there; its middle is matched (a point test keeps the permutation test as it is)
-            + r.symptoms.map { SymptomPoint(time: $0.kind == .userTimeout ? $0.start + ($0.end - $0.start) / 2 : $0.start,
+            + r.symptoms.map { SymptomPoint(time: $0.kind == .userTimeout || $0.kind.coarse ? $0.start + ($0.end - $0.start) / 2 : $0.start,
                                             kind: $0.kind, provenance: $0.provenance, count: $0.count) })
             .sorted { $0.time < $1.time }
     }
 
     static func describe(_ pts: [SymptomPoint]) -> String {
         let names: [(Symptom.Kind, String)] = [(.retransmissionBurst, "retransmission burst"), (.zeroWindow, "zero-window period"),
-                                               (.resetStorm, "RST storm"), (.userTimeout, "client timeout")]
+                                               (.resetStorm, "RST storm"), (.userTimeout, "client timeout"),
+                                               (.sarRetransmissions, "sar retransmission interval"),
+                                               (.sarInterfaceDrops, "sar interface-drop interval")]
         let parts = names.compactMap { k, n -> String? in
             let c = pts.filter { $0.kind == k }.count
             return c == 0 ? nil : "\(c) \(n)\(c == 1 ? "" : "s")"
@@ -189,7 +198,7 @@ public enum Correlator {
 
     /// Every timed cause, each defined in its own file under Hypotheses/.
     static func causes(_ r: AnalysisResult) -> [Cause] {
-        [oomCause(r), lockupCause(r), conntrackCause(r), nicCause(r), memoryCause(r), listenCause(r)]
+        [oomCause(r), lockupCause(r), conntrackCause(r), nicCause(r), memoryCause(r), listenCause(r), reclaimCause(r)]
     }
     /// Scores one cause against the symptom starts.
     static func score(_ c: Cause, symptoms: [SymptomPoint], span: (Timestamp, Timestamp)?, r: AnalysisResult, options: CorrelationOptions) -> (Hypothesis, Set<Timestamp>, Double) {
@@ -215,8 +224,11 @@ public enum Correlator {
             h.evidence = c.windows.map(\.evidence) + supportOnly
             return (h, [], 1)
         }
-        let inSpan = c.windows.filter { $0.end + options.lag >= span.0 && $0.start - options.lead <= span.1 }
-        let windows = inSpan.map { ($0.start - options.lead, $0.end + options.lag) }
+        // A sar symptom is its interval's middle, ± half the interval: windows widened by that.
+        let coarse = SarSymptoms.widest(r.symptoms) / 2
+        let lead = options.lead + coarse, lag = options.lag + coarse
+        let inSpan = c.windows.filter { $0.end + lag >= span.0 && $0.start - lead <= span.1 }
+        let windows = inSpan.map { ($0.start - lead, $0.end + lag) }
         let test = OverlapTest.run(symptoms: symptoms.map(\.time), windows: windows, span: span, permutations: options.permutations)
         let windowSet = IntervalSet(windows)
         let symptomSet = PointSet(symptoms.map(\.time))
@@ -232,10 +244,15 @@ public enum Correlator {
         let onlyBursts = symptoms.allSatisfy { $0.kind == .retransmissionBurst }
         let what = onlyBursts ? "retransmission bursts" : "symptom episodes (\(describe(symptoms)))"
         h.scoreExplanation = "share of \(what) that start in \(article(c.noun)) \(c.noun) window (\(test.explained)/\(test.symptoms)) × (0.5 + 0.5 × weighted share of \(c.noun)s in the capture followed by one, \(test.windowsHit)/\(test.windows)\(c.id == .oomKillStall ? ", weight = kill duration × (1 + log10 threads)" : "")) × (1 − p), p = \(fmtP(test.pValue)) from \(test.permutations) circular shifts of the symptom times"
-        h.summary = "\(c.headline); \(test.explained) of \(test.symptoms) \(what) start within the \(c.noun) windows (\(fmt(options.lead)) s before to \(fmt(options.lag)) s after); chance overlap p \(test.pValue < 0.001 ? "< 0.001" : "= " + fmtP(test.pValue))."
+        h.summary = "\(c.headline); \(test.explained) of \(test.symptoms) \(what) start within the \(c.noun) windows (\(fmt(lead)) s before to \(fmt(lag)) s after\(coarse > 0 ? ", widened by half a sar interval" : "")); chance overlap p \(test.pValue < 0.001 ? "< 0.001" : "= " + fmtP(test.pValue))."
         for w in c.windows {
-            let lo = w.start - options.lead, hi = w.end + options.lag
-            if let n = symptomSet.first(in: lo, hi), let s = byTime[n] {
+            let lo = w.start - lead, hi = w.end + lag
+            if let n = symptomSet.first(in: lo, hi), let s = byTime[n], s.kind.coarse, let sym = r.symptoms.first(where: { $0.provenance == s.provenance }) {
+                var e = w.evidence
+                e.text += "; it lies in or within half an interval of the sar interval \(sym.start.clockString)–\(sym.end.clockString) whose \(s.kind == .sarRetransmissions ? "TCP retransmission" : "interface drop") rate stands out (about \(sym.count) in the interval)"
+                h.evidence.append(e)
+                h.evidence.append(Evidence("that sar row", source: s.provenance.description))
+            } else if let n = symptomSet.first(in: lo, hi), let s = byTime[n] {
                 var e = w.evidence
                 e.text += "; a \(s.kind.rawValue) starts \(fmt(s.time - w.start)) s after it began"
                 h.evidence.append(e)

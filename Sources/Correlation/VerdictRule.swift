@@ -26,7 +26,7 @@ enum VerdictRule {
         var reasons: [String] = [], codes: [String] = []
         func add(_ code: String, _ text: String) { codes.append(code); reasons.append(text) }
         if scored == nil { add("bursts-unexplained", "\(r.bursts.count) real retransmission burst(s) and no hypothesis that explains them") }
-        let timing: Set<Hypothesis.ID> = [.oomKillStall, .softlockupOrHungTask, .conntrackFull, .nicLinkOrDriver, .memoryPressure, .listenOverflow, .networkLoss]
+        let timing: Set<Hypothesis.ID> = [.oomKillStall, .softlockupOrHungTask, .conntrackFull, .nicLinkOrDriver, .memoryPressure, .listenOverflow, .networkLoss, .reclaimStall]
         // Real symptoms need a cause; whether a node event caused them can only be told from
         // kernel logs that cover them, on a placed clock.
         let bursts = r.bursts
@@ -53,6 +53,19 @@ enum VerdictRule {
                 let src = r.oomKills.first { $0.timeUncertainty == u }?.timeSource ?? "its clock source"
                 add("kernel-clock-uncertain", "the kernel clock is known only to ±\(Int(u.rounded())) s (\(src)): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
             }
+            // sar rows are local times: with no zone known they may be off by hours
+            let sarUsed = r.symptoms.contains { $0.kind.coarse } || ((top.id == .reclaimStall || top.id == .memoryPressure) && !r.sar.isEmpty)
+            if sarUsed, let su = r.sar.map(\.uncertainty).max(), su > ClockTolerance.maximum {
+                add("sar-clock-uncertain", "sar's times are known only to ±\(Int((su / 3600).rounded())) h (the node's zone is not in the bundle): more than the ±\(Int(ClockTolerance.maximum)) s the matching tolerates")
+            }
+        }
+        // No capture: the symptoms are sar's per-interval rates; where in an interval a symptom
+        // began cannot be told, so timing is only as good as the interval.
+        let coarse = r.symptoms.filter { $0.kind.coarse }
+        if r.captures.isEmpty, !coarse.isEmpty {
+            let width = coarse.map { $0.end - $0.start }.max() ?? 0
+            let text = "no capture was given: the symptoms are \(coarse.count) sar interval(s) with a raised TCP retransmission or interface drop rate (sar -n ETCP / EDEV), each \(Int(width.rounded())) s wide; where in an interval the trouble began cannot be told (cause windows were widened by that much)"
+            if width / 2 > ClockTolerance.maximum { add("sar-intervals-coarse", text) }
         }
         if let off = r.suggestedPcapOffset, needsNode {
             add("capture-clock-offset", "the capture's clock and the kernel's may disagree: shifting the capture by \(off > 0 ? "+" : "")\(Int(off.rounded())) s would line the bursts up with node events (see the warning); which clock is off cannot be told from these inputs")

@@ -45,6 +45,8 @@ public struct AnalysisResult: Sendable {
     public var nodeEvents: [NodeEvent] = []
     /// Counters from the bundle (netstat/nstat, softnet_stat, conntrack count/max...).
     public var counters: [CounterFact] = []
+    /// `sar` intervals from the bundle (memory, swap, load, TCP and interface rates), on UTC.
+    public var sar: [SarSample] = []
     /// Other symptom episodes: zero-window periods, RST storms, the user's own timeout times.
     public var symptoms: [Symptom] = []
     /// Capture clock offset that best aligns the capture with the node's events (s), when

@@ -18,6 +18,7 @@ public struct Hypothesis: Sendable {
         case softlockupOrHungTask = "softlockup-or-hung-task"
         case memoryPressure = "memory-pressure"
         case listenOverflow = "listen-overflow"
+        case reclaimStall = "reclaim-stall"
     }
 
     public var rank: Int = 0

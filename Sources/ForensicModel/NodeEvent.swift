@@ -12,6 +12,10 @@ public struct NodeEvent: Sendable {
         case pageAllocationFailure = "page-allocation-failure"
         case tcpOutOfMemory = "tcp-out-of-memory"
         case synFlood = "syn-flood"
+        /// `page allocation stalls for Nms` (4.11–4.14 warn_alloc): the allocation waited N ms in reclaim.
+        case allocationStall = "allocation-stall"
+        /// A hung task whose stack is in page reclaim or compaction, or a hung kswapd.
+        case reclaimHang = "hung-task-in-reclaim"
     }
 
     public var kind: Kind
@@ -51,7 +55,14 @@ public struct CounterFact: Sendable {
 
 /// A symptom period seen from the client side.
 public struct Symptom: Sendable {
-    public enum Kind: String, Sendable { case retransmissionBurst = "retransmission-burst", zeroWindow = "zero-window", resetStorm = "rst-storm", userTimeout = "user-timeout" }
+    public enum Kind: String, Sendable {
+        case retransmissionBurst = "retransmission-burst", zeroWindow = "zero-window", resetStorm = "rst-storm", userTimeout = "user-timeout"
+        /// No capture: sar intervals whose TCP retransmission rate (`sar -n ETCP` retrans/s) stands
+        /// out, or whose interface drop/error rate (`sar -n EDEV`) does; the episode is the interval.
+        case sarRetransmissions = "sar-retransmissions", sarInterfaceDrops = "sar-interface-drops"
+        /// An interval, not a moment: where in it the symptom began cannot be told.
+        public var coarse: Bool { self == .sarRetransmissions || self == .sarInterfaceDrops }
+    }
     public var kind: Kind
     public var start: Timestamp
     public var end: Timestamp

@@ -51,6 +51,8 @@ public struct OOMKill: Sendable {
     public var invokedAt: Provenance?
     public var killedAt: Provenance?
     public var reapedAt: Provenance?
+    /// What the record says about memory (allocation, memcg or zones, task table), when it was printed.
+    public var memory: OOMMemoryReport?
 
     public init(source: Provenance, sourceKind: KernelLine.SourceKind) {
         self.source = source; self.sourceKind = sourceKind

@@ -46,6 +46,8 @@ public struct Ingestor {
         var pcaps: [(String, Bool)] = []
         var skipped: [(String, String)] = []
         var unreadable: [(String, String)] = []
+        /// Candidates for sar text, /proc/vmstat and /proc/pressure/* (each checked by content).
+        var stallFiles: [String] = []
     }
 
     /// Splits what PATH holds into nodes: each sosreport tree or tarball found below it is one
@@ -110,7 +112,8 @@ public struct Ingestor {
                     "/var/log/syslog", "/var/log/kern.log", "/var/log/kern", "/var/log/dmesg", "/var/log/boot.log",
                     "/var/log/console", "/var/log/warn", "/var/log/localmessages", "/proc/stat", "/proc/uptime",
                     "/sos_reports/manifest.json", "/etc/hostname", "/usr/share/zoneinfo/", "/proc/net/softnet_stat",
-                    "/proc/sys/net/netfilter/", "/etc/localtime", "/etc/timezone", "/version.txt"]
+                    "/proc/sys/net/netfilter/", "/etc/localtime", "/etc/timezone", "/version.txt",
+                    "/sos_commands/sar/", "/var/log/sa/sar", "/proc/vmstat", "/proc/pressure/"]
         if keys.contains(where: { r.contains($0) }) { return true }
         if r.hasSuffix("/status") || r.hasSuffix("/cgroup"), r.contains("/proc/") { return true }
         if r.hasSuffix(".pcap") || r.hasSuffix(".pcapng") { return true }
@@ -211,6 +214,14 @@ public struct Ingestor {
                 anchors[AnchorKey(micros: l.kernelMicros!, message: l.message)] = (l.utc!.micros - l.kernelMicros!, l.bootID ?? "")
             }
             streams.append(out.lines)
+        }
+
+        // sar output, /proc/vmstat and PSI files are told from logs by their content.
+        var stallFiles = found.stallFiles
+        found.texts.removeAll { t in
+            guard t.path != "-", t.path != "/dev/stdin", StallInputs.sniff(t.path) != nil else { return false }
+            stallFiles.append(t.path)
+            return true
         }
 
         // 2. Text logs: read them all, then place their kernel clocks (raw dmesg and its -T copy
@@ -330,6 +341,22 @@ public struct Ingestor {
             }
             result.counters += facts.map { CounterFact(name: $0.0, value: $0.1, source: Provenance(path: p)) }
         }
+        // Memory-stall inputs: sar intervals placed with the node's zone, vmstat / PSI counters.
+        for p in stallFiles {
+            switch StallInputs.sniff(p) {
+            case .sar?:
+                let (samples, report, warnings) = StallInputs.readSar(p, clock: clock.localClock)
+                result.sar += samples
+                result.inputs.append(report)
+                result.warnings += warnings
+            case let k?:
+                let (facts, report) = StallInputs.readCounters(p, k)
+                result.counters += facts
+                result.inputs.append(report)
+            case nil:
+                result.inputs.append(InputReport(path: p, kind: "unknown", status: .skipped, detail: "not sar text, /proc/vmstat or PSI (a binary sa file?)", discovered: true))
+            }
+        }
         result.oomKills = kills.sorted { ($0.tInvoked ?? $0.tKilled ?? Timestamp(nanos: .max)) < ($1.tInvoked ?? $1.tKilled ?? Timestamp(nanos: .max)) }
 
         // 5. Captures.
@@ -348,7 +375,7 @@ public struct Ingestor {
                 if let k = analysis.segmentKeys { keys[p] = k }
                 result.captures.append(analysis.summary)
                 result.retransmissions += analysis.events
-                if let why = analysis.events.spillError { result.warnings.append(Warning(source: Provenance(path: p), message: why)) }
+                if let why = analysis.events.spillError { result.warnings.append(Warning(source: Provenance(path: p), message: why, code: "capture.events-in-memory")) }
                 for z in analysis.zeroWindows {
                     result.symptoms.append(Symptom(kind: .zeroWindow, start: Timestamp(nanos: z.time), end: Timestamp(nanos: z.time), count: 1, provenance: Provenance(path: p, frame: z.frame)))
                 }
@@ -357,6 +384,7 @@ public struct Ingestor {
                 }
             }
         }
+        if let w = StallInputs.checkKillCount(result, bootTime: clock.bootTime) { result.warnings.append(w) }
         Self.dedupeAcrossCaptures(&result)
         if keys.count > 1 { result.bothEnds = Self.bothEnds(result.retransmissions, keys) }
         return result
@@ -460,7 +488,9 @@ public struct Ingestor {
         var warnings: [Warning] = []
         for s in streams {
             var a = OOMAssembler()
-            for l in s where OOMAssembler.mightMatter(l.message) { a.feed(l) }
+            // Every line the gate kept (the record's body: memory figures, task table), not only
+            // the lines `mightMatter` names: the memory decoder reads the body.
+            for l in s { a.feed(l) }
             a.finish()
             kills += a.kills
             warnings += a.warnings
@@ -606,6 +636,13 @@ public struct Ingestor {
         for name in tree.list("sos_commands/networking") where name.hasPrefix("ethtool_-S_") {
             if let p = tree.resolve("sos_commands/networking/" + name) { found.counters.append((tree.display(p), "ethtool")) }
         }
+        for dir in ["sos_commands/sar", "var/log/sa", "proc/pressure"] {
+            // every file, by content (binary saDD files are recognised as not text and skipped)
+            for name in tree.list(dir) {
+                if let p = tree.resolve(dir + "/" + name) { found.stallFiles.append(tree.display(p)) }
+            }
+        }
+        if let p = tree.resolve("proc/vmstat") { found.stallFiles.append(tree.display(p)) }
         for name in tree.list("proc") where name.allSatisfy(\.isNumber) {
             if let st = tree.resolve("proc/\(name)/status") {
                 found.procStatus.append((tree.display(st), tree.resolve("proc/\(name)/cgroup").map(tree.display)))
@@ -654,6 +691,7 @@ extension AnalysisResult {
             oomKills[i].victimThreadsSource = oomKills[i].victimThreadsSource.map { $0.replacingOccurrences(of: old, with: new) }
         }
         for i in nodeEvents.indices { nodeEvents[i].provenance = fix(nodeEvents[i].provenance) }
+        for i in sar.indices { sar[i].provenance = fix(sar[i].provenance) }
         for i in counters.indices { counters[i].source = fix(counters[i].source) }
         for i in captures.indices { captures[i].path = fix(captures[i].path) }
         retransmissions.rewritePaths(fix)

@@ -184,7 +184,16 @@ enum TextLogIngest {
                 case .meta:
                     metaLines += 1
                     if d.message.hasPrefix("-- ") { sawJournalMeta = true }
-                case .continuation: break
+                case .continuation:
+                    // `Mem-Info:` counters printed as one printk record of several lines: raw
+                    // dmesg shows the later lines indented, without a stamp; they carry the
+                    // record's time (no other continuation becomes a line).
+                    if gate.isOpen, let last = out.lines.last, OOMMemoryDecoder.isCounterContinuation(d.message) {
+                        var l = last
+                        l.message = String(d.message.trimmedSpaces())
+                        l.provenance = prov
+                        out.lines.append(l)
+                    }
                 case .foreign: break
                 }
             }

@@ -98,6 +98,9 @@ public struct OOMLineGate: Sendable {
     public var maxBody = 20000
     private static let invoked = NeedleFilter([" invoked oom-killer:", "oom-killer: gfp_mask="])
     private static let killed = NeedleFilter(["Killed process"])
+    /// A hung task's report: its stack follows (is it waiting in reclaim?).
+    private static let hung = NeedleFilter([" blocked for more than "])
+    public var maxHungStack = 40
 
     public init() {}
 
@@ -116,7 +119,7 @@ public struct OOMLineGate: Sendable {
             return true
         }
         guard candidate else { return false }
-        if Self.invoked.matches(line) { bodyLeft = maxBody }
+        if Self.invoked.matches(line) { bodyLeft = maxBody } else if Self.hung.matches(line) { bodyLeft = maxHungStack }
         return true
     }
 }

@@ -5,7 +5,21 @@ import ForensicModel
 public enum NodeEventExtractor {
     /// Byte needles for the prefilter (NeedleFilter), kept beside the patterns they guard.
     public static let needles = ["soft lockup", "blocked for more than", "rcu", "table full", "Link is Down", "Link is Up",
-                                 "NETDEV WATCHDOG", "allocation failure", "TCP: out of memory", "SYN flooding"]
+                                 "NETDEV WATCHDOG", "allocation failure", "TCP: out of memory", "SYN flooding", "allocation stall"]
+
+    /// Stack frames of page reclaim and compaction (a hung task waiting in one of them is a reclaim stall).
+    static let reclaimFrames = ["try_to_free_pages", "do_try_to_free_pages", "shrink_node", "shrink_zone", "shrink_inactive_list",
+                                "shrink_page_list", "shrink_folio_list", "shrink_lruvec", "__alloc_pages_direct_reclaim", "__perform_reclaim",
+                                "throttle_direct_reclaim", "balance_pgdat", "try_to_free_mem_cgroup_pages", "mem_cgroup_handle_over_high",
+                                "__alloc_pages_direct_compact", "compact_zone", "reclaim_throttle", "congestion_wait", "wait_iff_congested"]
+
+    /// The reclaim or compaction function a stack line names (`shrink_node+0x1c2/0x4b0`), if any.
+    public static func reclaimFrame(_ message: String) -> String? {
+        let m = Substring(message).trimmingLeadingSpaces()
+        let body = m.hasPrefix("? ") ? m.dropFirst(2) : m.hasPrefix("[<") ? (m.after("] ").map { $0.hasPrefix("? ") ? $0.dropFirst(2) : $0 } ?? m) : m
+        let name = body.prefix { $0 != "+" && $0 != " " }
+        return reclaimFrames.first { name == $0 || name.hasPrefix($0 + ".") }
+    }
 
     public static func classify(_ line: KernelLine) -> NodeEvent? {
         let m = Substring(line.message)
@@ -24,7 +38,13 @@ public enum NodeEventExtractor {
         if m.has(" blocked for more than "), let t = m.after("task ") {
             let name = t.prefix { $0 != " " }
             let secs = m.after("blocked for more than ").flatMap { $0.leadingInt()?.0 } ?? 120
-            return make(.hungTask, lasted: Double(secs), subject: String(name))
+            // kswapd itself stuck: reclaim is (the kswapd thread's name is kswapd<node>)
+            return make(name.hasPrefix("kswapd") ? .reclaimHang : .hungTask, lasted: Double(secs), subject: String(name))
+        }
+        // java: page allocation stalls for 10068ms, order:0, mode:0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=(null)
+        if let r = m.find("page allocation stalls for ") ?? m.find("page allocation stall for "), let (ms, rest) = m[r.upperBound...].leadingInt(), rest.hasPrefix("ms") {
+            let who = m[..<r.lowerBound].trimmedSpaces()
+            return make(.allocationStall, lasted: Double(ms) / 1000, subject: who.hasSuffix(":") ? String(who.dropLast()) : (who.isEmpty ? nil : String(who)))
         }
         // rcu: INFO: rcu_sched detected stalls on CPUs/tasks:  /  INFO: rcu_preempt self-detected stall on CPU
         if (m.has("rcu") && (m.has("detected stalls") || m.has("self-detected stall"))) {

@@ -43,6 +43,8 @@ public struct OOMAssembler {
         var killsMade = 0
         /// `Tasks in <memcg> are going to be killed due to memory.oom.group set`
         var groupMemcg: String?
+        /// The memory part of the record (allocation, memcg, zones), until the first kill line.
+        var mem = OOMMemoryDecoder()
     }
 
     private var open: Invocation?
@@ -59,7 +61,7 @@ public struct OOMAssembler {
 
     public init() {}
 
-    public struct TaskRow: Sendable { var pid: Int; var tgid: Int; var uid: Int?; var adj: Int?; var name: String }
+    public struct TaskRow: Sendable { var pid: Int; var tgid: Int; var uid: Int?; var adj: Int?; var name: String; var rss: Int? = nil }
 
     /// Cheap test: can this message be part of an OOM record at all?
     @inline(__always) public static func mightMatter(_ m: String) -> Bool {
@@ -93,6 +95,7 @@ public struct OOMAssembler {
             return
         }
         if var inv = open {
+            if inv.killsMade == 0 { inv.mem.feed(m) }
             if inv.pid == nil, let p = m.after("PID: "), let (pid, rest) = p.leadingInt(), rest.hasPrefix(" Comm: ") {
                 inv.pid = pid
             } else if inv.pid == nil, m.hasPrefix("Pid: "), let (pid, rest) = m.dropFirst(5).leadingInt(), rest.hasPrefix(", comm: ") {
@@ -175,6 +178,10 @@ public struct OOMAssembler {
             k.containerID = CgroupPath.containerID(tm)
         }
         if k.memcg == nil, let tm = inv.statsMemcg, inv.scope == .memcg || k.scope == .memcg { k.memcg = tm }
+        if !inv.implicit || !inv.tasks.isEmpty {
+            k.memory = inv.mem.finished(tasks: inv.tasks.map { ($0.pid, $0.tgid, $0.name, $0.rss) }, victimPid: pid)
+            k.memory?.oomGroupMemcg = inv.groupMemcg
+        }
     }
 
     // MARK: -
@@ -187,6 +194,7 @@ public struct OOMAssembler {
         inv.index = invocations
         if let g = args.after("gfp_mask=") { inv.gfpMask = String(g.prefix { $0 != "," && $0 != "(" }) }
         inv.order = intAfter("order=", in: args)
+        inv.mem.invoked(args)
         if inv.order == -1 { inv.scope = .sysrq }
         open = inv
     }
@@ -201,7 +209,7 @@ public struct OOMAssembler {
             guard let i = columns.firstIndex(where: { $0 == n }), i < cols.count, i < numericColumns else { return nil }
             return Int(cols[i])
         }
-        return TaskRow(pid: pid, tgid: tgid, uid: col("uid") ?? Int(cols[0]), adj: col("oom_score_adj"), name: name)
+        return TaskRow(pid: pid, tgid: tgid, uid: col("uid") ?? Int(cols[0]), adj: col("oom_score_adj"), name: name, rss: col("rss"))
     }
 
     private static func applyConstraint(_ m: Substring, to inv: inout Invocation) {

@@ -55,6 +55,8 @@ public enum OOMMerge {
         if a.taskMemcg == nil { a.taskMemcg = b.taskMemcg; a.podUID = b.podUID; a.containerID = b.containerID }
         if a.memcg == nil { a.memcg = b.memcg }
         if a.memcgUsageKB == nil { a.memcgUsageKB = b.memcgUsageKB; a.memcgLimitKB = b.memcgLimitKB }
+        // the decoded memory part: from the copy that held more of the record
+        if let bm = b.memory, a.memory == nil || (a.memory!.global == nil && a.memory!.memcg == nil && (bm.global != nil || bm.memcg != nil)) { a.memory = bm }
         if a.victimThreads == nil, b.victimThreads != nil { a.victimThreads = b.victimThreads; a.victimThreadsSource = b.victimThreadsSource }
         if a.kInvoked == nil && a.kKilled == nil && a.kReaped == nil { a.kInvoked = b.kInvoked; a.kKilled = b.kKilled; a.kReaped = b.kReaped }
         // The copy placed on UTC most tightly gives the times (a raw dmesg placed from `uptime`
@@ -115,8 +117,19 @@ public enum NodeEventMerge {
         struct Item { var e: NodeEvent; var rank: Int; var stream: Int }
         var groups: [String: [Item]] = [:]
         for (si, s) in streams.enumerated() {
-            for l in s {
-                guard let e = NodeEventExtractor.classify(l) else { continue }
+            for (li, l) in s.enumerated() {
+                guard var e = NodeEventExtractor.classify(l) else { continue }
+                // A hung task's stack (the lines after it, until the next report) in reclaim or compaction.
+                if e.kind == .hungTask {
+                    for next in s[(li + 1)..<min(s.count, li + 41)] {
+                        if next.message.contains(" blocked for more than ") || next.message.contains("invoked oom-killer") { break }
+                        if let f = NodeEventExtractor.reclaimFrame(next.message) {
+                            e.kind = .reclaimHang
+                            e.subject = (e.subject ?? "?") + " in " + f
+                            break
+                        }
+                    }
+                }
                 groups[e.kind.rawValue + "\u{0}" + e.message, default: []].append(Item(e: e, rank: l.sourceKind.rank, stream: si))
             }
         }

@@ -310,6 +310,7 @@ public enum HTMLReport {
         if let t = k.victimThreads { s += ", \(t) threads" }
         if let p = k.podName ?? k.podUID { s += ", pod \(p)" }
         if let a = k.anonRssKB { s += ", anon-rss \(a / 1024) MiB" }
+        if let w = k.why { s += "\nwhy: " + w }
         return s
     }
 
@@ -362,6 +363,7 @@ public enum HTMLReport {
             h += "<tr><td class=\"mono\">\(esc((k.tInvoked ?? k.tKilled)?.iso8601 ?? "not on UTC"))</td><td>\(esc(k.victimComm ?? "?"))[\(k.victimPid.map(String.init) ?? "?")]</td><td>\(k.scope.rawValue)</td>"
             h += "<td class=\"n\">\(k.killDuration.map { durationText($0.seconds) } ?? "?")</td><td class=\"n\" title=\"\(esc(k.victimThreadsSource ?? ""))\">\(k.victimThreads.map(String.init) ?? "?")</td>"
             h += "<td class=\"n\">\(k.anonRssKB.map { "\($0 / 1024) MiB" } ?? "?")</td><td>\(esc(pod))</td><td>\(esc(k.invokerComm ?? "?"))</td><td>\(src(k.source.description, root: r.inputRoot))</td></tr>\n"
+            if let w = k.why { h += "<tr class=\"why\"><td></td><td colspan=\"8\">why: \(esc(w))</td></tr>\n" }
         }
         if r.oomKills.count > 500 { h += "<tr><td colspan=\"9\" class=\"muted\">… \(r.oomKills.count - 500) more in the JSON output</td></tr>" }
         return h + "</table>\n"

@@ -25,6 +25,7 @@ public enum JSONReport {
             ("oom_kills", .array(r.oomKills.map(oom))),
             ("captures", .array(r.captures.map(capture))),
             ("bursts", .array(r.bursts.map(burst))),
+            ("symptoms", .array(r.symptoms.map(symptom))),
             ("hypotheses", .array(r.hypotheses.map(hypothesis))),
         ])
     }
@@ -131,6 +132,51 @@ public enum JSONReport {
             ("echo", .bool(o.echo)),
             ("source", .string(o.source.description)),
             ("also_seen_in", .array(o.alsoSeenIn.map { .string($0.description) })),
+            ("why", .opt(o.why)),
+            ("memory", o.memory.map(memory) ?? .null),
+        ])
+    }
+
+    /// The decoded memory part of an OOM record (docs/json.md "OOM memory").
+    static func memory(_ m: OOMMemoryReport) -> JSON {
+        func figures(_ fs: [OOMMemoryReport.Figure]) -> JSON { .object(fs.map { ($0.name, .int($0.value)) }) }
+        func counter(_ c: OOMMemoryReport.Counter?) -> JSON {
+            c.map { .object([("usage_kb", .int($0.usageKB)), ("limit_kb", .opt($0.limitKB)), ("failcnt", .opt($0.failcnt))]) } ?? .null
+        }
+        let a = m.allocation
+        return .object([
+            ("kernel_version", .opt(m.kernelVersion)),
+            ("page_kb", .int(m.pageKB)), ("page_kb_source", .string(m.pageKBSource)),
+            ("allocation", .object([
+                ("gfp_mask", .opt(a.gfpMask)), ("gfp_flags", .array(a.gfpFlags.map(JSON.string))),
+                ("gfp_flags_source", .opt(a.gfpFlagsSource)), ("order", .opt(a.order)),
+                ("nodemask", .opt(a.nodemask)), ("cpuset", .opt(a.cpuset)), ("mems_allowed", .opt(a.memsAllowed)),
+            ])),
+            ("memcg", m.memcg.map { g in .object([
+                ("memory", counter(g.memory)), ("swap", counter(g.swap)), ("memory_swap", counter(g.memsw)), ("kmem", counter(g.kmem)),
+                ("stat_path", .opt(g.statPath)), ("stat_bytes", figures(g.stat)),
+                ("anon_bytes", .opt(g.anonBytes)), ("file_bytes", .opt(g.fileBytes)), ("shmem_bytes", .opt(g.shmemBytes)),
+                ("kernel_bytes", .opt(g.kernelBytes)), ("slab_bytes", .opt(g.slabBytes)), ("swap_bytes", .opt(g.swapBytes)),
+            ]) } ?? .null),
+            ("global", m.global.map { g in .object([
+                ("zones", .array(g.zones.map { z in .object([
+                    ("node", .opt(z.node)), ("zone", .string(z.name)), ("free_kb", .int(z.freeKB)), ("min_kb", .opt(z.minKB)),
+                    ("low_kb", .opt(z.lowKB)), ("high_kb", .opt(z.highKB)), ("managed_kb", .opt(z.managedKB)), ("present_kb", .opt(z.presentKB)),
+                    ("below_watermark", .opt(z.belowWatermark)),
+                ]) })),
+                ("mem_info_pages", figures(g.memInfo)),
+                ("free_swap_kb", .opt(g.freeSwapKB)), ("total_swap_kb", .opt(g.totalSwapKB)),
+                ("pagecache_pages", .opt(g.pagecachePages)), ("swap_cache_pages", .opt(g.swapCachePages)),
+                ("ram_pages", .opt(g.ramPages)), ("reserved_pages", .opt(g.reservedPages)),
+                ("huge_pages", .array(g.hugePages.map { h in .object([("node", .opt(h.node)), ("total", .int(h.total)), ("free", .int(h.free)), ("size_kb", .int(h.sizeKB))]) })),
+                ("unreclaimable_slab_kb", figures(g.unreclaimableSlab)),
+            ]) } ?? .null),
+            ("oom_group_memcg", .opt(m.oomGroupMemcg)),
+            ("tasks", m.tasks.map { t in .object([
+                ("rows", .int(t.rows)), ("total_rss_pages", .int(t.totalRssPages)),
+                ("top", .array(t.top.map { p in .object([("pid", .int(p.pid)), ("name", .string(p.name)), ("rss_pages", .int(p.rssPages))]) })),
+                ("victim_rss_pages", .opt(t.victimRssPages)), ("victim_share", .opt(t.victimShare)), ("victim_tgid_rows", .opt(t.victimTgidRows)),
+            ]) } ?? .null),
         ])
     }
 
@@ -208,6 +254,13 @@ public enum JSONReport {
     static func burst(_ b: Burst) -> JSON {
         .object([("start", .string(b.start.iso8601)), ("end", .string(b.end.iso8601)), ("retransmissions", .int(b.count)),
                  ("first_frame", .string(b.firstFrame.description))])
+    }
+
+    /// Symptom episodes other than bursts: zero windows, RST storms, client timeouts, and (no
+    /// capture) sar intervals with raised retransmissions or drops.
+    static func symptom(_ s: Symptom) -> JSON {
+        .object([("kind", .string(s.kind.rawValue)), ("start", .string(s.start.iso8601)), ("end", .string(s.end.iso8601)),
+                 ("count", .int(s.count)), ("source", .string(s.provenance.description))])
     }
 
     static func hypothesis(_ h: Hypothesis) -> JSON {

@@ -249,11 +249,31 @@ public enum TextReport {
             d += "; read from \(rel(short(k.source)))" + (k.alsoSeenIn.isEmpty ? "" : " and \(k.alsoSeenIn.count) other source\(k.alsoSeenIn.count == 1 ? "" : "s")")
             o += wrap(d, indent: "  ", hanging: "     ")
             if let s = k.victimThreadsSource { o += wrap("threads: " + rel(s), indent: "     ", hanging: "       ") }
+            if let w = k.why { o += wrap("why: " + w, indent: "     ", hanging: "       ") }
+            if let m = k.memory, let alloc = memoryLine(m) { o += wrap(alloc, indent: "     ", hanging: "       ") }
             if k.tInvoked == nil && k.tKilled == nil, let t = k.timeSource { o += wrap("time: " + t, indent: "     ", hanging: "       ") }
         }
         if kills.contains(where: { $0.killDuration?.end == "killed" }) { o += "  * no oom_reaper line: duration measured invoked → killed\n" }
         o += "\n"
         return o
+    }
+
+    /// `allocation: GFP_KERNEL, order 0; top rss: java 1.9 GiB, …` from a decoded OOM record.
+    static func memoryLine(_ m: OOMMemoryReport) -> String? {
+        var parts: [String] = []
+        let a = m.allocation
+        if !a.gfpFlags.isEmpty || a.order != nil {
+            var s = "allocation: " + (a.gfpFlags.isEmpty ? (a.gfpMask ?? "?") : a.gfpFlags.joined(separator: "|"))
+            if let o = a.order { s += ", order \(o)" }
+            if let n = a.nodemask, n != "(null)" { s += ", nodemask \(n)" }
+            if let c = a.memsAllowed { s += ", mems_allowed \(c)" }
+            parts.append(s)
+        }
+        if let t = m.tasks, !t.top.isEmpty {
+            parts.append("top rss: " + t.top.prefix(3).map { "\($0.name)[\($0.pid)] \(formatKB($0.rssPages * m.pageKB))" }.joined(separator: ", ")
+                         + " of \(formatKB(t.totalRssPages * m.pageKB)) in \(t.rows) row\(t.rows == 1 ? "" : "s")")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
     static func captureTable(_ caps: [CaptureSummary]) -> String { captureTableStyled(caps).plain }

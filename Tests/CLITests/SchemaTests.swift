@@ -67,6 +67,23 @@ struct SchemaTests {
         #expect(problems.isEmpty, "\(problems.prefix(10))")
     }
 
+    @Test("oom JSON of decoded records of every kernel generation (testdata/logs/oom-memory) follows the schema")
+    func oomMemory() throws {
+        let dir = CLI.repo.appendingPathComponent("testdata/logs/oom-memory")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".md") }.sorted()
+        #expect(files.count == 6)
+        for f in files {
+            let o = try CLI.run(["oom", "testdata/logs/oom-memory/" + f, "--format", "json"])
+            let json = try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as! [String: Any]
+            let problems = validate(json, try Schemas.load("oom"))
+            #expect(problems.isEmpty, "\(f): \(problems.prefix(5))")
+            let kill = try #require((json["oom_kills"] as? [[String: Any]])?.first)
+            #expect(kill["why"] is String, "\(f)")
+            let alloc = (kill["memory"] as? [String: Any])?["allocation"] as? [String: Any]
+            #expect((alloc?["gfp_flags"] as? [String])?.isEmpty == false, "\(f)")
+        }
+    }
+
     @Test("the validator does reject a wrong document")
     func validatorWorks() throws {
         let bad: [String: Any] = ["tool": ["name": "x"], "inputs": [], "oom_kills": [["scope": "weird"]], "captures": [], "hypotheses": [], "warnings": []]

@@ -159,3 +159,75 @@ struct CorrelatorTests {
         #expect(slow.hypotheses.first { $0.id == .oomKillStall }?.nextStep?.contains("long enough to stall") == true)
     }
 }
+
+@Suite("sar intervals as symptoms (no capture) and reclaim windows")
+struct SarCorrelationTests {
+    static let t0 = Timestamp(nanos: 1_709_600_400 * 1_000_000_000)
+    func sample(_ metric: String, _ i: Int, _ v: Double, label: String? = nil) -> SarSample {
+        SarSample(metric: metric, label: label, start: Self.t0 + Double(i * 600), end: Self.t0 + Double((i + 1) * 600), value: v,
+                  uncertainty: 1, provenance: Provenance(path: "sar", line: i + 1))
+    }
+
+    @Test("raised intervals of a series become episodes; consecutive ones merge; a flat series gives none")
+    func episodes() {
+        let series = (0..<12).map { sample("retrans/s", $0, [3, 4, 9].contains($0) ? 10 : 0.3) }
+        let e = SarSymptoms.episodes(series)
+        #expect(e.count == 2 && e.allSatisfy { $0.kind == .sarRetransmissions })
+        #expect(e[0].end - e[0].start == 1200 && e[0].count == 12000)
+        #expect(SarSymptoms.episodes((0..<12).map { sample("retrans/s", $0, 0.3) }).isEmpty)
+        let drops = (0..<6).map { sample("rxdrop/s", $0, $0 == 2 ? 5 : 0, label: "eth0") }
+        #expect(SarSymptoms.episodes(drops).map(\.kind) == [.sarInterfaceDrops])
+    }
+
+    @Test("no capture: sar symptoms are scored, windows widened by half an interval, the verdict says why it is inconclusive")
+    func noCapture() {
+        var r = AnalysisResult()
+        r.sar = (0..<12).map { sample("retrans/s", $0, [2, 6, 10].contains($0) ? 10 : 0.3) }
+        for i in [2, 6, 10] {
+            var k = OOMKill(source: Provenance(path: "dmesg", line: i), sourceKind: .dmesg)
+            k.tInvoked = Self.t0 + Double(i * 600 + 100); k.tKilled = k.tInvoked! + 1.5; k.victimComm = "java"; k.scope = .memcg
+            r.oomKills.append(k)
+        }
+        r.kernelLogInputs = 1
+        r.logCoverage = [LogCoverage(path: "dmesg", start: Self.t0, end: Self.t0 + 7200)]
+        Correlator.run(&r)
+        #expect(r.hypotheses[0].id == .oomKillStall)
+        #expect(r.hypotheses[0].summary.contains("widened by half a sar interval"))
+        #expect(r.verdict?.status == .inconclusive)
+        #expect(r.verdict?.reasons.contains { $0.hasPrefix("no capture was given") } == true)
+        #expect(r.verdict?.reasons.contains { $0.hasPrefix("sar's times are known only") } == false)
+        // the same with sar placed in an assumed zone (± 14 h): said too
+        var z = r
+        z.hypotheses = []; z.verdict = nil; z.symptoms = []; z.bursts = []
+        for i in z.sar.indices { z.sar[i].uncertainty = 14 * 3600 }
+        Correlator.run(&z)
+        #expect(z.verdict?.reasons.contains { $0.hasPrefix("sar's times are known only to ±14 h") } == true)
+    }
+
+    @Test("--since/--until keep the sar intervals that overlap the window")
+    func window() {
+        var r = AnalysisResult()
+        r.sar = (0..<12).map { sample("retrans/s", $0, [2, 9].contains($0) ? 10 : 0.3) }
+        var o = CorrelationOptions()
+        o.since = .at(Self.t0 + 1000); o.until = .at(Self.t0 + 3000)
+        Correlator.run(&r, options: o)
+        #expect(r.sar.count == 5)   // intervals 1 (600–1200, ends inside) to 5 (3000–3600, starts on the bound)
+        let kept = r.symptoms.filter { $0.kind == .sarRetransmissions }
+        #expect(kept.count == 1 && kept[0].start == Self.t0 + 1200)   // interval 9's rise is outside
+    }
+
+    @Test("reclaim-stall: sar direct-reclaim intervals and allocation stalls are its windows; vmstat supports it")
+    func reclaimWindows() {
+        var r = AnalysisResult()
+        r.sar = [sample("pgscand/s", 0, 0), sample("pgscand/s", 1, 1200), sample("pgscand/s", 2, 900), sample("%vmeff", 1, 40)]
+        var e = NodeEvent(kind: .allocationStall, message: "java: page allocation stalls for 10068ms", time: Self.t0 + 5000, kernelMicros: nil, lastedBefore: 10.068, subject: "java", provenance: Provenance(path: "d"))
+        e.uncertainty = 0.001
+        r.nodeEvents = [e]
+        r.counters = [CounterFact(name: "vmstat_allocstall_total", value: 43, source: Provenance(path: "proc/vmstat"))]
+        let c = Correlator.reclaimCause(r)
+        #expect(c.windows.count == 2)   // two direct-reclaim intervals merged into one, and the stall
+        #expect(c.windows.contains { $0.end - $0.start > 1200 })
+        #expect(c.support.contains { $0.text.hasPrefix("allocstall = 43") })
+        #expect(c.headline.contains("1 allocation stall") && c.headline.contains("2 sar intervals with direct reclaim"))
+    }
+}

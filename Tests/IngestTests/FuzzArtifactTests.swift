@@ -33,6 +33,21 @@ struct FuzzArtifactTests {
                     a.feed(KernelLine(message: String(m), kernelMicros: k, sourceKind: .dmesg, provenance: Provenance(path: "f", line: n)))
                 }
                 a.finish()
+            case "FuzzStallInputs":
+                let text = Substring(String(bytes: buf))
+                _ = SarText(text)
+                _ = ProcVmstat.parse(text)
+                _ = ProcPressure.parse(text, resource: "memory")
+            case "FuzzOOMMemoryDecode":
+                var d = OOMMemoryDecoder()
+                LineScanner.forEachLine(buf) { n, _, raw in
+                    let s = Substring(String(bytes: raw))
+                    let m = parsePrintkStamp(s)?.rest ?? s
+                    if n == 1 { d.invoked(m) } else { d.feed(m) }
+                }
+                var k = OOMKill(source: Provenance(path: "f"), sourceKind: .dmesg)
+                k.memory = d.finished(tasks: [], victimPid: nil)
+                for s in [OOMKill.Scope.memcg, .global, .sysrq] { k.scope = s; _ = k.why }
             default:
                 var lines: [Substring] = []
                 LineScanner.forEachLine(buf) { _, _, raw in lines.append(Substring(String(bytes: raw))) }

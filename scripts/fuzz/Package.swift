@@ -9,7 +9,7 @@ import PackageDescription
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let targets = ["FuzzPacketDecoder", "FuzzTCPAnalyzer", "FuzzPcapng", "FuzzJournalExport", "FuzzJournalJSON",
-               "FuzzLogText", "FuzzOOMAssembler", "FuzzPsListing", "FuzzCorrelator", "FuzzArchive", "FuzzOOMMerge"]
+               "FuzzLogText", "FuzzOOMAssembler", "FuzzOOMMemoryDecode", "FuzzStallInputs", "FuzzPsListing", "FuzzCorrelator", "FuzzArchive", "FuzzOOMMerge"]
 
 let package = Package(
     name: "nodesleuth-fuzz",

@@ -56,6 +56,13 @@ for p in glob.glob(os.path.join(root, "testdata/logs/oom/*")):
     if not p.endswith(".json") and not p.endswith(".md"):
         put("FuzzOOMAssembler", os.path.basename(p), open(p, "rb").read())
         put("FuzzLogText", "oom-" + os.path.basename(p), open(p, "rb").read()[:4000])
+for p in glob.glob(os.path.join(root, "testdata/logs/oom-memory/*")) + glob.glob(os.path.join(root, "testdata/logs/oom/*")):
+    if not p.endswith(".json") and not p.endswith(".md"):
+        put("FuzzOOMMemoryDecode", os.path.basename(p), open(p, "rb").read()[:4000])
+for p in glob.glob(os.path.join(root, "testdata/bundles/*/sosreport-node7/sos_commands/sar/*")) + \
+        glob.glob(os.path.join(root, "testdata/bundles/*/sosreport-node7/proc/vmstat")) + \
+        glob.glob(os.path.join(root, "testdata/bundles/*/sosreport-node7/proc/pressure/*")):
+    put("FuzzStallInputs", p.replace("/", "_")[-60:], open(p, "rb").read()[:4000])
 for p in glob.glob(os.path.join(root, "testdata/logs/layouts/*")):
     if not p.endswith(".json"):
         put("FuzzLogText", "layout-" + os.path.basename(p), open(p, "rb").read()[:4000])

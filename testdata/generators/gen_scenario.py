@@ -62,6 +62,16 @@ SCENARIOS = {
     "conntrack-full": dict(kills=[(200.0, 0.004)], stall_kills=False, losses=[], copies=False, churn=True,
                            events=[dict(kind="conntrack", rel=60.0, dur=4.0), dict(kind="conntrack", rel=140.0, dur=3.0)],
                            expect_top="conntrack-full", expect_low=["oom-kill-stall", "network-loss"]),
+    # Fast kills (1 ms, a 4.14 kernel) but each comes after ~10 s in direct reclaim: the node
+    # stalls in reclaim (`page allocation stalls for 10004ms`), the kill itself does not.
+    "reclaim-stall": dict(kills=[(100.0, 0.001), (230.0, 0.001), (370.0, 0.001)], stall_kills=False, reclaim_before=10.2,
+                          oom_shape="4.14", kernel="4.14.336-1.el7.x86_64", losses=[], copies=True, clients=3, capture_len=480.0,
+                          expect_top="reclaim-stall", expect_low=["oom-kill-stall", "network-loss", "no-retransmissions"]),
+    # No capture: only the bundle's sar output (ETCP retrans/s) says when pod traffic suffered;
+    # three long kills spread over an hour, each in a 10-minute interval with raised retransmissions.
+    "no-capture-sar": dict(kills=[(100.0, 1.42), (1300.0, 2.08), (3100.0, 1.21)], stall_kills=True, losses=[], copies=False,
+                           capture=False, sar=True, vmstat_oom_kills=4,
+                           expect_top="oom-kill-stall", expect_low=["network-loss", "reclaim-stall", "no-retransmissions"]),
     # A soft lockup freezes the node for 22 s, printed when the watchdog notices.
     "soft-lockup": dict(kills=[], stall_kills=False, losses=[], copies=False,
                         events=[dict(kind="softlockup", rel=90.0, dur=22.0)],
@@ -108,6 +118,77 @@ def oom_record(k, t, pid, invoker_pid, cid, dur):
     out = [(t + i * 0.000011, m) for i, m in enumerate(lines)]
     out.append((t + dur, f"oom_reaper: reaped process {pid} (java), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"))
     return out, cg
+
+
+def oom_record_414(k, t, pid, invoker_pid, cid, dur):
+    """Lines of one memcg OOM kill on a 4.14 kernel (cgroup v1, cgroupfs driver): `Task in … killed
+    as a result of limit of …`, one-line memory.stat, `nr_ptes nr_pmds` table, `Kill process … or
+    sacrifice child` then `Killed process` (no UID), no `oom-kill:` summary line (4.19+)."""
+    cg = f"/kubepods/burstable/pod{POD_UID}/{cid}"
+    lines = [
+        "java invoked oom-killer: gfp_mask=0x14000c0(GFP_KERNEL), nodemask=(null),  order=0, oom_score_adj=936",
+        f"java cpuset={cid} mems_allowed=0",
+        f"CPU: 1 PID: {invoker_pid} Comm: java Not tainted 4.14.336-1.el7.x86_64 #1",
+        "Call Trace:",
+        " dump_stack+0x5c/0x82",
+        " dump_header+0x94/0x229",
+        " oom_kill_process+0x213/0x410",
+        " out_of_memory+0x2ab/0x4b0",
+        " mem_cgroup_out_of_memory+0x49/0x80",
+        f"Task in {cg} killed as a result of limit of {cg}",
+        "memory: usage 2097152kB, limit 2097152kB, failcnt 1487",
+        "memory+swap: usage 2097152kB, limit 9007199254740988kB, failcnt 0",
+        "kmem: usage 10240kB, limit 9007199254740988kB, failcnt 0",
+        f"Memory cgroup stats for {cg}: cache:0KB rss:2086912KB rss_huge:0KB shmem:0KB mapped_file:0KB dirty:0KB writeback:0KB swap:0KB inactive_anon:0KB active_anon:2086912KB inactive_file:0KB active_file:0KB unevictable:0KB",
+        "[ pid ]   uid  tgid total_vm      rss nr_ptes nr_pmds swapents oom_score_adj name",
+        f"[{pid:>5}]  1000 {pid:>5}  1203456   524288    4292       8        0           936 java",
+        f"Memory cgroup out of memory: Kill process {pid} (java) score 1936 or sacrifice child",
+        f"Killed process {pid} (java) total-vm:4813824kB, anon-rss:2095104kB, file-rss:2048kB, shmem-rss:0kB",
+    ]
+    out = [(t + i * 0.000011, m) for i, m in enumerate(lines)]
+    out[-1] = (t + dur, out[-1][1])
+    out.append((t + dur + 0.0004, f"oom_reaper: reaped process {pid} (java), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB"))
+    return out, cg
+
+
+def sar_text(stalls, rng, boot_local, end_local, day):
+    """`sar -A`-like text (C locale: 24 h clock, MM/DD/YYYY banner) of the boot up to the
+    collection, every 600 s: -B, -r, -W, -q, -n DEV, -n EDEV, -n ETCP. TCP retransmissions rise
+    in the intervals holding a stall (stalls given as local seconds after midnight)."""
+    import datetime
+    start = boot_local + 1
+    ends = []
+    t = start + 600
+    while t <= end_local:
+        ends.append(t)
+        t += 600
+    def hms(x):
+        return "%02d:%02d:%02d" % (x // 3600, x % 3600 // 60, x % 60)
+    def hit(a, b):
+        return any(a < s1 and s0 < b for s0, s1 in stalls)
+    out = [f"Linux {KERNEL} ({HOST}) \t{day.strftime('%m/%d/%Y')} \t_x86_64_\t(4 CPU)", "",
+           f"{hms(boot_local)}     LINUX RESTART\t(4 CPU)", ""]
+    def section(header, row):
+        out.append(f"{hms(start)}  " + header)
+        for e in ends:
+            out.extend(f"{hms(e)}  " + r for r in row(e - 600, e))
+        out.append("Average:  (averages omitted)")
+        out.append("")
+    section("pgpgin/s pgpgout/s   fault/s  majflt/s  pgfree/s pgscank/s pgscand/s pgsteal/s    %vmeff",
+            lambda a, b: ["%8.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f" % (rng.uniform(0, 9), rng.uniform(20, 60), rng.uniform(300, 900), 0, rng.uniform(200, 500), 0, 0, 0, 0)])
+    section("kbmemfree   kbavail kbmemused  %memused kbbuffers  kbcached  kbcommit   %commit  kbactive   kbinact   kbdirty",
+            lambda a, b: ["%9d %9d %9d %9.2f %9d %9d %9d %9.2f %9d %9d %9d" % (6012044, 8120440, 10291408, 63.12, 210044, 2104400, 9120044, 55.94, 6120440, 2012044, 404)])
+    section("pswpin/s pswpout/s", lambda a, b: ["%8.2f %9.2f" % (0, 0)])
+    section("runq-sz  plist-sz   ldavg-1   ldavg-5  ldavg-15   blocked",
+            lambda a, b: ["%7d %9d %9.2f %9.2f %9.2f %9d" % (1, 812, 0.52, 0.58, 0.59, 0)])
+    section("IFACE   rxpck/s   txpck/s    rxkB/s    txkB/s   rxcmp/s   txcmp/s  rxmcst/s   %ifutil",
+            lambda a, b: ["%-6s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f" % (i, x, x, x / 9, x / 9, 0, 0, 0, 0.01)
+                          for i, x in (("lo", rng.uniform(5, 9)), ("eth0", rng.uniform(300, 500)))])
+    section("IFACE   rxerr/s   txerr/s    coll/s  rxdrop/s  txdrop/s  txcarr/s  rxfram/s  rxfifo/s  txfifo/s",
+            lambda a, b: ["%-6s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f" % (i, 0, 0, 0, 0, 0, 0, 0, 0, 0) for i in ("lo", "eth0")])
+    section("atmptf/s  estres/s retrans/s isegerr/s   orsts/s",
+            lambda a, b: ["%8.2f %9.2f %9.2f %9.2f %9.2f" % (0.02, 0.01, (rng.uniform(6, 12) if hit(a, b) else rng.uniform(0.1, 0.4)), 0, 0.03)])
+    return "\n".join(out) + "\n"
 
 
 class Capture:
@@ -199,7 +280,8 @@ def export_entry(f, realtime, mono, fields):
 
 
 def build(name, out_root):
-    sc = dict(dict(journal=False, capture_len=240.0, clients=2, churn=False, events=[], pcap_offset=0.0), **SCENARIOS[name])
+    sc = dict(dict(journal=False, capture_len=240.0, clients=2, churn=False, events=[], pcap_offset=0.0, capture=True,
+                   sar=False, reclaim_before=0.0, oom_shape="5.10", kernel=KERNEL, vmstat_oom_kills=None), **SCENARIOS[name])
     rng = random.Random(name)
     out = os.path.join(out_root, name)
     if os.path.exists(out):
@@ -208,8 +290,9 @@ def build(name, out_root):
     work = tempfile.mkdtemp(prefix="nodesleuth-gen-")
 
     # kernel lines: boot, then the OOM kills
-    klines = [(0.0, f"Linux version {KERNEL} (debian-kernel@lists.debian.org) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110) #1 SMP Debian 5.10.209-2 (2024-01-31)"),
-              (0.0, "Command line: BOOT_IMAGE=/boot/vmlinuz-5.10.0-28-amd64 root=/dev/vda1 ro quiet"),
+    kern = sc["kernel"]
+    klines = [(0.0, f"Linux version {kern} (debian-kernel@lists.debian.org) (gcc-10 (Debian 10.2.1-6) 10.2.1 20210110) #1 SMP Debian 5.10.209-2 (2024-01-31)"),
+              (0.0, f"Command line: BOOT_IMAGE=/boot/vmlinuz-{kern} root=/dev/vda1 ro quiet"),
               (1.204518, "EXT4-fs (vda1): mounted filesystem with ordered data mode. Opts: (null)"),
               (12.402113, "cni0: port 1(veth3a1c9e2f) entered forwarding state")]
     truth = {"kills": [], "stalls": [], "losses": [], "boot_utc": BOOT}
@@ -220,8 +303,14 @@ def build(name, out_root):
         cid = container_id(rng)
         cids.append(cid)
         k = CAPTURE_START + rel
-        recs, cg = oom_record(k, k, pid, pid + 69, cid, dur)
+        recs, cg = (oom_record_414 if sc["oom_shape"] == "4.14" else oom_record)(k, k, pid, pid + 69, cid, dur)
         klines += recs
+        if sc["reclaim_before"] > 0:
+            # 4.11–4.14 warn_alloc: printed by the allocating task once it has waited 10 s
+            rb = sc["reclaim_before"]
+            klines.append((k - 0.2, f"java: page allocation stalls for {int(round((rb - 0.2) * 1000))}ms, order:0, mode:0x14200ca(GFP_HIGHUSER_MOVABLE), nodemask=(null)"))
+            stalls.append((BOOT + k - rb, BOOT + k))
+            truth.setdefault("reclaim_stalls", []).append(dict(k_start=round(k - rb, 6), k_end=round(k, 6)))
         truth["kills"].append(dict(pid=pid, k_invoked=round(k, 6), k_reaped=round(k + dur, 6), duration=dur,
                                    utc_invoked=BOOT + k, container_id=cid, pod_uid=POD_UID, threads=300))
         if sc["stall_kills"]:
@@ -303,6 +392,9 @@ def build(name, out_root):
         else:
             cap.conversation(client, 40000 + i * 7, t0 + 0.5 + i * 0.13, t0 + sc["capture_len"], 1.0)
     cap.close()
+    if not sc["capture"]:
+        cap_path = None
+    truth["capture"] = sc["capture"]
     truth["stalls"] = stalls
     truth["expect_top"] = sc["expect_top"] if isinstance(sc["expect_top"], list) else [sc["expect_top"]]
     truth["expect_low"] = sc["expect_low"]
@@ -317,10 +409,32 @@ def build(name, out_root):
     subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_sos_fixture.py"),
                     "--out", out, "--name", f"sosreport-{HOST}", "--hostname", HOST,
                     "--dmesg", os.path.join(work, "dmesg")] + (["--journal-dir", jdir, "--render-journal"] if sc["journal"] else []) + [
-                    "--ps", os.path.join(work, "ps"), "--pcap", cap_path, "--tz", "Asia/Shanghai",
+                    "--ps", os.path.join(work, "ps")] + (["--pcap", cap_path] if cap_path else []) + [
+                    "--kernel", kern] + (["--oom-kills", str(sc["vmstat_oom_kills"])] if sc["vmstat_oom_kills"] is not None else []) + [
+                    "--tz", "Asia/Shanghai",
                     "--boot-time", "2024-03-05T01:00:00Z", "--collect-time", "2024-03-05T03:05:00Z",
                     "--boot-id", BOOT_ID, "--machine-id", MACHINE_ID, "--seed", "7"], check=True,
                    stdout=subprocess.DEVNULL)
+    tree = os.path.join(out, f"sosreport-{HOST}")
+    if sc["reclaim_before"] > 0:
+        # the kernel's own counters of direct reclaim and compaction stalls
+        with open(os.path.join(tree, "proc", "vmstat"), "a") as f:
+            f.write("allocstall_dma32 12\nallocstall_normal 5120\nallocstall_movable 0\ncompact_stall 41\n")
+    if sc["sar"]:
+        import datetime
+        from zoneinfo import ZoneInfo
+        tz = ZoneInfo("Asia/Shanghai")
+        boot_l = datetime.datetime.fromtimestamp(BOOT, tz)
+        coll_l = datetime.datetime.fromtimestamp(BOOT + 7500, tz)
+        mid = boot_l.replace(hour=0, minute=0, second=0)
+        local = lambda x: int(round(x - mid.timestamp()))
+        txt = sar_text([(local(a), local(b)) for a, b in stalls], rng, local(BOOT), local(coll_l.timestamp()), boot_l.date())
+        os.makedirs(os.path.join(tree, "sos_commands", "sar"), exist_ok=True)
+        with open(os.path.join(tree, "sos_commands", "sar", "sar05"), "w") as f:
+            f.write(txt)
+        os.makedirs(os.path.join(tree, "proc", "pressure"), exist_ok=True)
+        with open(os.path.join(tree, "proc", "pressure", "memory"), "w") as f:
+            f.write("some avg10=0.00 avg60=0.00 avg300=0.02 total=5210332\nfull avg10=0.00 avg60=0.00 avg300=0.01 total=4880101\n")
     with open(os.path.join(out, "TRUTH.json"), "w") as f:
         json.dump(truth, f, indent=1)
     shutil.rmtree(work)

@@ -4,6 +4,23 @@ import ForensicModel
 extension Correlator {
     static func networkLoss(_ r: AnalysisResult, explainedBy: [Timestamp: Double], hasCapture: Bool, options: CorrelationOptions) -> Hypothesis {
         var h = Hypothesis(id: .networkLoss, title: "Packet loss in the network that no node event explains", score: 0, scoreExplanation: "", summary: "")
+        let sarEpisodes = hasCapture ? [] : r.symptoms.filter { $0.kind.coarse }
+        if r.bursts.isEmpty && !sarEpisodes.isEmpty {
+            // No capture: the raised sar intervals no node cause explains (a kernel log must cover them).
+            let mid = { (s: Symptom) in s.start + (s.end - s.start) / 2 }
+            let covered = sarEpisodes.filter { VerdictRule.covered(mid($0), r) }
+            let weight = covered.reduce(0.0) { $0 + (1 - (explainedBy[mid($1)] ?? 0)) }
+            h.score = weight / Double(sarEpisodes.count)
+            h.scoreExplanation = "share of sar intervals with raised retransmissions or drops that a kernel log covers and no node event explains, each counted 1 − (1 − p) of the best cause whose window holds it (\(fmt(weight))/\(sarEpisodes.count))"
+            let unexplained = covered.filter { (explainedBy[mid($0)] ?? 0) < 0.5 }
+            h.summary = "No capture was given; \(unexplained.count) of \(sarEpisodes.count) sar interval(s) with raised TCP retransmissions or interface drops have no node event to explain them."
+            for s in unexplained.prefix(5) {
+                h.evidence.append(Evidence("\(s.kind.rawValue) \(s.start.iso8601) – \(s.end.clockString) (about \(s.count) in the interval)", source: s.provenance.description))
+            }
+            if covered.count < sarEpisodes.count { h.counterEvidence.append(Evidence("\(sarEpisodes.count - covered.count) of them lie where no kernel log was read: unknown, not counted")) }
+            h.nextStep = "Capture on both ends during the next episode to see where packets are lost."
+            return h
+        }
         guard !r.bursts.isEmpty else {
             h.summary = hasCapture ? "No real retransmission bursts." : "No capture was given."
             h.scoreExplanation = "0: no bursts"
