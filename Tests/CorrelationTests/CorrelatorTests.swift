@@ -216,6 +216,17 @@ struct SarCorrelationTests {
         #expect(kept.count == 1 && kept[0].start == Self.t0 + 1200)   // interval 9's rise is outside
     }
 
+    @Test("memory-pressure: memory ≥ 95 % used and swapping out are windows; %commit over 100 % supports only")
+    func memoryPressureSar() {
+        var r = AnalysisResult()
+        r.sar = [sample("%memused", 0, 80), sample("%memused", 1, 97), sample("pswpout/s", 3, 12), sample("%commit", 2, 130)]
+        let c = Correlator.memoryCause(r)
+        #expect(c.windows.count == 2)
+        #expect(c.support.contains { $0.text.hasPrefix("sar -r: %commit up to 130 %") })
+        r.sar = [sample("%commit", 2, 90)]
+        #expect(Correlator.memoryCause(r).support.isEmpty && Correlator.memoryCause(r).windows.isEmpty)
+    }
+
     @Test("reclaim-stall: sar direct-reclaim intervals and allocation stalls are its windows; vmstat supports it")
     func reclaimWindows() {
         var r = AnalysisResult()

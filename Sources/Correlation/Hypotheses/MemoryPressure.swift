@@ -20,6 +20,11 @@ extension Correlator {
         }
         mem.windows = (mem.windows + sarWindows).sorted { $0.start < $1.start }
         if !full.isEmpty { mem.headline += "; \(full.count) sar interval(s) with memory ≥ 95 % used or swapping out" }
+        // sar -r %commit: memory promised to processes beyond RAM + swap. Not a stall by itself
+        // (overcommit is normal), so support, not a window.
+        if let c = r.sar.filter({ $0.metric == "%commit" }).max(by: { $0.value < $1.value }), c.value >= 100 {
+            mem.support.append(Evidence("sar -r: %commit up to \(fmt(c.value)) % (more memory promised than RAM and swap hold) at \(c.start.clockString)–\(c.end.clockString)", source: c.provenance.description))
+        }
         if let p = counter(r, "TcpExtTCPMemoryPressures"), p.value > 0 {
             mem.support.append(Evidence("TCPMemoryPressures = \(Int(p.value)) since boot", source: p.source.description))
         }
