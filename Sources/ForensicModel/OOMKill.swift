@@ -52,7 +52,13 @@ public struct OOMKill: Sendable {
     public var killedAt: Provenance?
     public var reapedAt: Provenance?
     /// What the record says about memory (allocation, memcg or zones, task table), when it was printed.
-    public var memory: OOMMemoryReport?
+    public var memory: OOMMemoryReport? {
+        get { memoryBox?.value }
+        set { memoryBox = newValue.map(MemoryBox.init) }
+    }
+    /// Kept out of line: a report is ~640 bytes, and 64 000 kills are copied whole when sorted
+    /// and merged (immutable, so a copied kill shares it).
+    private var memoryBox: MemoryBox?
 
     public init(source: Provenance, sourceKind: KernelLine.SourceKind) {
         self.source = source; self.sourceKind = sourceKind
@@ -78,4 +84,10 @@ public struct OOMKill: Sendable {
         let e = tReaped ?? tKilled ?? s
         return (s, max(s, e))
     }
+}
+
+/// An OOM record's memory report, boxed (see `OOMKill.memory`).
+final class MemoryBox: Sendable {
+    let value: OOMMemoryReport
+    init(_ value: OOMMemoryReport) { self.value = value }
 }

@@ -492,7 +492,8 @@ public struct Ingestor {
             // the lines `mightMatter` names: the memory decoder reads the body.
             for l in s { a.feed(l) }
             a.finish()
-            kills += a.kills
+            // the first stream's kills are taken, not copied (64 000 kills: ~90 MB)
+            if kills.isEmpty { kills = a.kills } else { kills += a.kills }
             warnings += a.warnings
         }
         // Kill lines quoted by node-problem-detector / events: a kill of their own only where
