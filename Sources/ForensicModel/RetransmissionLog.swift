@@ -57,14 +57,12 @@ public struct RetransmissionLog: Sendable, Sequence, ExpressibleByArrayLiteral {
     public mutating func shift(by seconds: Double) {
         unique()
         storage.shiftNanos &+= Timestamp(seconds: seconds).nanos
-        storage.cachedCount = nil
     }
 
     /// Keeps only events whose (shifted) time lies in `[lo, hi]` (narrows earlier windows).
     public mutating func limit(to lo: Timestamp, _ hi: Timestamp) {
         unique()
         storage.window = storage.window.map { (Swift.max($0.0, lo.nanos), Swift.min($0.1, hi.nanos)) } ?? (lo.nanos, hi.nanos)
-        storage.cachedCount = nil
     }
 
     /// Marks the event `frame` of `capturePath` (as read) as a copy of frame `original` in `copyIn`.
@@ -83,7 +81,8 @@ public struct RetransmissionLog: Sendable, Sequence, ExpressibleByArrayLiteral {
 
     // MARK: - reading
 
-    /// Events inside the window (a pass over the runs when a window is set; cached).
+    /// Events inside the window (a pass over the runs when a window is set: reading never
+    /// changes the storage, so logs shared between threads need no lock).
     public var count: Int { storage.count() }
     public var isEmpty: Bool { count == 0 }
     /// Why events could not be written to the temporary file (they stayed in memory).
@@ -305,7 +304,6 @@ final class Storage: @unchecked Sendable {
     /// Stored path → path as reported.
     var renames: [String: String] = [:]
     var total = 0
-    var cachedCount: Int?
 
     init(chunkLimit: Int) { self.chunkLimit = chunkLimit }
 
@@ -313,7 +311,7 @@ final class Storage: @unchecked Sendable {
         let s = Storage(chunkLimit: chunkLimit)
         s.pending = pending; s.runs = runs; s.spillError = spillError
         s.shiftNanos = shiftNanos; s.window = window
-        s.marks = marks; s.renames = renames; s.total = total; s.cachedCount = cachedCount
+        s.marks = marks; s.renames = renames; s.total = total
         // the runs are shared for reading; the copy writes its own runs to a file of its own
         return s
     }
@@ -337,7 +335,6 @@ final class Storage: @unchecked Sendable {
         if shiftNanos != 0 { e.time = Timestamp(nanos: e.time.nanos &- shiftNanos) }
         pending.append(e)
         total += 1
-        cachedCount = nil
         if pending.count >= chunkLimit, spillError == nil { spill() }
     }
 
@@ -352,7 +349,6 @@ final class Storage: @unchecked Sendable {
         total += o.runs.reduce(0) { $0 + $1.count }
         if o.spillError != nil { spillError = o.spillError }
         for e in o.pending { append(e) }
-        cachedCount = nil
     }
 
     private func spill() {
@@ -405,11 +401,9 @@ final class Storage: @unchecked Sendable {
 
     func count() -> Int {
         if window == nil { return total }
-        if let c = cachedCount { return c }
         var n = 0
         var it = RetransmissionLog.Iterator(self)
         while it.next() != nil { n += 1 }
-        cachedCount = n
         return n
     }
 }
