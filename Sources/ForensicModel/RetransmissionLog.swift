@@ -25,7 +25,11 @@ public struct RetransmissionLog: Sendable, Sequence, ExpressibleByArrayLiteral {
 
     private var storage: Storage
 
-    public init(chunkLimit: Int = RetransmissionLog.defaultChunkLimit) { storage = Storage(chunkLimit: Swift.max(chunkLimit, 1)) }
+    public init() { self.init(chunkLimit: Self.defaultChunkLimit, spillDirectory: nil) }
+    /// `spillDirectory`: where the temporary file goes (default `$TMPDIR`, else `/tmp`).
+    public init(chunkLimit: Int, spillDirectory: String? = nil) {
+        storage = Storage(chunkLimit: Swift.max(chunkLimit, 1), directory: spillDirectory)
+    }
     public init(_ events: [RetransmissionEvent]) {
         self.init()
         for e in events { append(e) }
@@ -161,9 +165,9 @@ final class SpillFile: @unchecked Sendable {
     /// Bytes written so far (only the writing log appends, before it is shared).
     var size: Int = 0
 
-    init?() {
+    init?(directory: String?) {
         let env = getenv("TMPDIR").map { String(cString: $0) }
-        let dir = (env?.isEmpty == false ? env! : "/tmp")
+        let dir = directory ?? (env?.isEmpty == false ? env! : "/tmp")
         var template = Array((dir + "/nodesleuth-spill-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { return nil }
@@ -293,6 +297,7 @@ final class Storage: @unchecked Sendable {
     struct MarkKey: Hashable { var path: String; var frame: Int }
 
     let chunkLimit: Int
+    let directory: String?
     var pending: [RetransmissionEvent] = []
     var runs: [Run] = []
     var file: SpillFile?
@@ -305,10 +310,10 @@ final class Storage: @unchecked Sendable {
     var renames: [String: String] = [:]
     var total = 0
 
-    init(chunkLimit: Int) { self.chunkLimit = chunkLimit }
+    init(chunkLimit: Int, directory: String?) { self.chunkLimit = chunkLimit; self.directory = directory }
 
     func copy() -> Storage {
-        let s = Storage(chunkLimit: chunkLimit)
+        let s = Storage(chunkLimit: chunkLimit, directory: directory)
         s.pending = pending; s.runs = runs; s.spillError = spillError
         s.shiftNanos = shiftNanos; s.window = window
         s.marks = marks; s.renames = renames; s.total = total
@@ -353,7 +358,7 @@ final class Storage: @unchecked Sendable {
 
     private func spill() {
         if file == nil {
-            file = SpillFile()
+            file = SpillFile(directory: directory)
             if file == nil { spillError = "cannot create a temporary file for retransmission events: \(String(cString: strerror(errno)))"; return }
         }
         pending.sort(by: Self.ordered)

@@ -118,4 +118,25 @@ struct RetransmissionLogTests {
         // and the run is readable through the open descriptor
         #expect(Array(log).count == 100)
     }
+
+    @Test("no temporary file possible (missing folder) or a full disk (a 64 KiB tmpfs, as root): events stay in memory, every one is read back, and the reason is given")
+    func spillFails() throws {
+        let input = Self.events(3_000)
+        var missing = RetransmissionLog(chunkLimit: 100, spillDirectory: "/nonexistent-\(getpid())")
+        for e in input { missing.append(e) }
+        #expect(missing.spilled == 0)
+        #expect(missing.spillError?.contains("cannot create a temporary file") == true)
+        #expect(zip(Array(missing), Self.sorted(input)).allSatisfy(Self.same) && missing.count == 3_000)
+
+        guard getuid() == 0 else { print("skipped the full-disk case: mounting a tmpfs needs root"); return }
+        let dir = "/tmp/nodesleuth-full-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { _ = umount(dir); try? FileManager.default.removeItem(atPath: dir) }
+        guard mount("tmpfs", dir, "tmpfs", 0, "size=64k") == 0 else { print("skipped the full-disk case: cannot mount a tmpfs here"); return }
+        var full = RetransmissionLog(chunkLimit: 100, spillDirectory: dir)
+        for e in input { full.append(e) }
+        #expect(full.spilled > 0)   // the first runs fitted
+        #expect(full.spillError?.contains("kept in memory") == true)
+        #expect(zip(Array(full), Self.sorted(input)).allSatisfy(Self.same) && full.count == 3_000)
+    }
 }
