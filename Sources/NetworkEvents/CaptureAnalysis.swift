@@ -211,8 +211,10 @@ struct CaptureViews: Sendable {
     mutating func process(_ s: inout TCPSegment, key: ConversationKey, hash h: UInt64, copyOf: Int?, rename: DirectedTuple?) {
         if pairs.count >= maxLive, pairs.find(key, hash: h) == nil { evictOldest() }
         let e = pairs.entry(key, hash: h, orAdd: ViewPair())
+        if !pairs[e].realmSet { pairs[e].realm = s.realm; pairs[e].realmSet = true }
+        let otherRealm = pairs[e].realm != s.realm
         // this frame makes the views differ on this conversation: each keeps its own state from now
-        if copyOf != nil || rename != nil { pairs[e].fork() }
+        if copyOf != nil || rename != nil || otherRealm { pairs[e].fork() }
         let wsReport = keepCopies || !pairs[e].forked
         let (ws, wsNew) = pairs[e].analyze(s, real: false, finished: &finishedFlows, report: wsReport)
         if wsNew { count.ws += 1 }
@@ -236,17 +238,26 @@ struct CaptureViews: Sendable {
             record(real: s, analysis: ws)
             return
         }
-        guard let r = rename else {
+        guard rename != nil || otherRealm else {
             let (real, realNew) = pairs[e].analyze(s, real: true, finished: &finishedFlows, report: !keepCopies)
             if realNew { count.real += 1 }
             record(real: s, analysis: real)
             return
         }
         var rs = s
-        rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
-        let rk = ConversationKey(rs)
-        let rh = rk.hash64
-        let re = pairs.entry(rk, hash: rh, orAdd: ViewPair())
+        var rk = key
+        if let r = rename {
+            rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
+            rk = ConversationKey(rs)
+        }
+        var re = pairs.entry(rk, hash: rk.hash64, orAdd: ViewPair())
+        if !pairs[re].realmSet { pairs[re].realm = rs.realm; pairs[re].realmSet = true }
+        if pairs[re].realm != rs.realm {
+            // the same addresses and ports on another VLAN stack: another connection in the real view
+            rk = rk.inRealm(rs.realm)
+            re = pairs.entry(rk, hash: rk.hash64, orAdd: ViewPair())
+            pairs[re].realm = rs.realm; pairs[re].realmSet = true
+        }
         pairs[re].fork()
         let (real, realNew) = pairs[re].analyze(rs, real: true, finished: &finishedFlows, report: !keepCopies)
         if realNew { count.real += 1 }
@@ -366,6 +377,10 @@ struct ViewPair: Sendable {
     private var hasWS = false
     private var hasReal = false
     private(set) var forked = false
+    /// The VLAN stack (`TCPSegment.realm`) of the real view's conversation, set by the pair's
+    /// first segment; a kept segment on another stack goes to a real-view pair of its own.
+    var realm: UInt32 = 0
+    var realmSet = false
 
     var ws: Conversation? { hasWS ? wsState : nil }
     var real: Conversation? { hasReal ? realBox?.state : nil }

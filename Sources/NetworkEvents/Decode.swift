@@ -41,12 +41,14 @@ public struct CaptureSignature: Hashable, Sendable, CustomStringConvertible {
         mix64(UInt64(kind) << 56 ^ UInt64(ifindex) << 24 ^ (outgoing ? 1 << 60 : 0) ^ addr &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(vlan) << 4)
     }
 
+    /// `kind`'s high nibble: how many tunnels deep the packet was found (0: bare).
     public var description: String {
-        switch kind {
-        case 3: return "ifindex \(ifindex) \(outgoing ? "out" : "in")"
-        case 2: return "\(outgoing ? "outgoing" : "incoming") addr \(String(addr, radix: 16))"
-        case 1: return vlan != 0 ? "vlan \(vlan) mac \(String(addr & 0xffff_ffff, radix: 16))" : "mac \(String(addr & 0xffff_ffff, radix: 16))"
-        default: return "interface \(ifindex)"
+        let tunnel = kind >> 4 == 0 ? "" : kind >> 4 == 1 ? ", in a tunnel" : ", \(kind >> 4) tunnels deep"
+        switch kind & 0x0f {
+        case 3: return "ifindex \(ifindex) \(outgoing ? "out" : "in")" + tunnel
+        case 2: return "\(outgoing ? "outgoing" : "incoming") addr \(String(addr, radix: 16))" + (vlan != 0 ? " vlan \(vlan)" : "") + tunnel
+        case 1: return (vlan != 0 ? "vlan \(vlan) mac \(String(addr & 0xffff_ffff, radix: 16))" : "mac \(String(addr & 0xffff_ffff, radix: 16))") + tunnel
+        default: return "interface \(ifindex)" + tunnel
         }
     }
 }
@@ -88,6 +90,15 @@ public struct TCPSegment: Sendable {
     public var ttl: UInt8
     public var signature: CaptureSignature
     public var fingerprint: PacketFingerprint
+    /// The VLAN stack the packet travelled on (802.1Q/802.1ad tags, outermost first, 12 bits
+    /// each, priority-only tags with VLAN 0 left out; 0: untagged). Part of the real view's
+    /// conversation key (a connection replayed on another VLAN is another connection); the
+    /// Wireshark view keys on addresses and ports only. The copy detector may set it to the
+    /// realm a connection was first seen on, for a kept packet whose copies travelled on that one.
+    public var realm: UInt32 = 0
+    /// Set when the TCP segment was found inside a tunnel (VXLAN, Geneve, GRE, IP-in-IP…):
+    /// which one (`TunnelKind`), 0 when bare.
+    public var tunnel: UInt8 = 0
 
     public var isSYN: Bool { flags & 2 != 0 }
     public var isFIN: Bool { flags & 1 != 0 }
@@ -117,7 +128,7 @@ public enum LinkType {
     public static func isSupported(_ lt: Int32) -> Bool {
         switch lt {
         case null, ethernet, raw, rawAlt, loop, linuxSLL, linuxSLL2, ipv4, ipv6, rawLinktype: return true
-        default: return false
+        default: return LinkLayers.isSupported(lt)
         }
     }
 }
@@ -161,6 +172,7 @@ public enum PacketDecoder {
         var sig = CaptureSignature(kind: 4, ifindex: interfaceID, outgoing: false, addr: 0, vlan: 0)
         var off = 0
         var ethertype: UInt16 = 0
+        var realm: UInt32 = 0
         switch linkType {
         case LinkType.ethernet:
             guard b.count >= 14 else { return .truncated }
@@ -175,6 +187,7 @@ public enum PacketDecoder {
                 off += 4
             }
             sig = CaptureSignature(kind: 1, ifindex: interfaceID, outgoing: false, addr: mac, vlan: vlan)
+            realm = vlan
         case LinkType.linuxSLL:
             guard b.count >= 16 else { return .truncated }
             let pkttype = be16(b, 0), halen = Int(be16(b, 4))
@@ -198,14 +211,21 @@ public enum PacketDecoder {
             ethertype = b[4] >> 4 == 6 ? 0x86dd : 0x0800
             off = 4
         default:
-            return .unsupportedLinkType
+            // the other link types tshark reads (LinkLayers.swift): off the common path
+            guard let h = LinkLayers.header(linkType: linkType, b) else {
+                return LinkLayers.isSupported(linkType) ? .notIP : .unsupportedLinkType
+            }
+            off = h.off; ethertype = h.ethertype
+            sig = CaptureSignature(kind: h.kind, ifindex: interfaceID, outgoing: false, addr: 0, vlan: 0)
         }
-        if ethertype == 0x8864 { // PPPoE session
-            guard b.count >= off + 8 else { return .truncated }
-            let proto = be16(b, off + 6)
-            ethertype = proto == 0x0021 ? 0x0800 : proto == 0x0057 ? 0x86dd : 0
-            off += 8
+        if ethertype != 0x0800 && ethertype != 0x86dd {
+            // VLAN tags after a cooked header, PPPoE, MPLS, bridged frames: off the common path
+            guard let n = LinkLayers.beyondEthertype(b, off: off, ethertype: ethertype, realm: realm) else { return .notIP }
+            off = n.off; ethertype = n.ethertype
+            if n.realm != realm { realm = n.realm; sig.vlan = n.realm }
         }
+        seg.realm = realm
+        seg.tunnel = 0
         return decodeIP(b, off: off, ethertype: ethertype, originalLength: originalLength, frame: frame, time: time, sig: sig, into: &seg)
     }
 
@@ -233,7 +253,10 @@ public enum PacketDecoder {
             guard total >= ihl else { return .malformed }
             let frag = be16(b, off + 6)
             if frag & 0x3fff != 0 { return .fragment } // MF set or offset != 0
-            guard b[off + 9] == 6 else { return .notTCP }
+            guard b[off + 9] == 6 else {
+                return Tunnels.decapsulate(b, protocol: b[off + 9], l4: off + ihl, end: off + total, originalLength: originalLength,
+                                           frame: frame, time: time, sig: sig, into: &seg)
+            }
             ttl = b[off + 8]
             ipID = UInt32(be16(b, off + 4)) << 16 | UInt32(frag)
             ipLen = UInt32(total)
@@ -272,9 +295,12 @@ public enum PacketDecoder {
                 let len = next == 51 ? (Int(b[p + 1]) + 2) * 4 : (Int(b[p + 1]) + 1) * 8
                 next = b[p]; p += len; remaining -= len
             }
-            guard next == 6 else { return .notTCP }
             if payload == 0 { remaining = originalLength - p } // jumbogram or TSO
             remaining = min(remaining, originalLength - p)
+            guard next == 6 else {
+                return Tunnels.decapsulate(b, protocol: next, l4: p, end: p + max(remaining, 0), originalLength: originalLength,
+                                           frame: frame, time: time, sig: sig, into: &seg)
+            }
             ipLen = UInt32(payload)
             l4 = p
             l4Length = remaining
