@@ -23,6 +23,7 @@ enum EncapCaptures {
         try JSONDecoder().decode([String: Truth].self, from: Data(contentsOf: dir.appendingPathComponent("TRUTH.json")))
     }
     static let files: [String] = ((try? truth()) ?? [:]).keys.sorted()
+    static func truthFrames(_ file: String) -> Int { ((try? truth()) ?? [:])[file]?.frames ?? -1 }
 }
 
 @Suite("VLAN replays, tunnels and link types (synthetic captures with ground truth)")
@@ -118,5 +119,85 @@ struct EncapsulationTests {
         }
         // VXLAN, GRE (plain and PPTP), ERSPAN, GRE-in-UDP, GTP-U, IP-in-IP (6in4, IP6IP6), bare (MPLS, LLC/SNAP)
         #expect(kinds == Set([0] + [TunnelKind.vxlan, .gre, .erspan, .greInUDP, .gtpU, .ipInIP].map(\.rawValue)))
+    }
+}
+
+/// Compressed captures are read like tshark reads them (gzip, by magic, whatever the name).
+@Suite("Compressed captures")
+struct CompressedCaptureTests {
+    static func compress(_ src: URL, tool: String, name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ns-gz-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent(name)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "\(tool) -c < '\(src.path)' > '\(out.path)'"]
+        try p.run(); p.waitUntilExit()
+        return out
+    }
+
+    static var pcapng: URL { Shared.testdata.appendingPathComponent("pcap/synthetic/multi_if_routed.pcapng") }
+    static var pcap: URL { EncapCaptures.dir.appendingPathComponent("overlay_any.pcap") }
+
+    @Test("a gzip-compressed pcap or pcapng gives the same analysis as the file itself", arguments: [true, false])
+    func sameAnalysis(ng: Bool) throws {
+        let src = ng ? Self.pcapng : Self.pcap
+        // named without any hint of its format: the content decides
+        let gz = try Self.compress(src, tool: "gzip", name: "capture.bin")
+        defer { try? FileManager.default.removeItem(at: gz.deletingLastPathComponent()) }
+        let (plain, _, _) = CaptureIngest.read(path: src.path, options: .init(recordFrames: true))
+        let (packed, report, _) = CaptureIngest.read(path: gz.path, options: .init(recordFrames: true))
+        let a = try #require(plain), b = try #require(packed)
+        #expect(report.status == .read)
+        #expect(report.detail.hasPrefix("gzip-compressed"))
+        #expect(b.summary.frames == a.summary.frames && b.summary.frames > 0)
+        #expect(b.summary.retransmissionsReal == a.summary.retransmissionsReal)
+        #expect(b.summary.duplicateCopies == a.summary.duplicateCopies)
+        #expect(b.realFrames.mapValues(\.flags) == a.realFrames.mapValues(\.flags))
+    }
+
+    @Test("xz works too; compressed text is refused with a reason; a cut gzip capture reads partly")
+    func otherCases() throws {
+        let xz = try Self.compress(Self.pcap, tool: "xz", name: "c.xz")
+        defer { try? FileManager.default.removeItem(at: xz.deletingLastPathComponent()) }
+        let (a, _, _) = CaptureIngest.read(path: xz.path)
+        #expect(a?.summary.frames == EncapCaptures.truthFrames("overlay_any.pcap"))
+
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("ns-txt-\(UUID().uuidString.prefix(8))")
+        try Data("hello, not a capture\n".utf8).write(to: text)
+        let gzText = try Self.compress(text, tool: "gzip", name: "t.pcap.gz")
+        defer { try? FileManager.default.removeItem(at: text); try? FileManager.default.removeItem(at: gzText.deletingLastPathComponent()) }
+        let (none, report, _) = CaptureIngest.read(path: gzText.path)
+        #expect(none == nil)
+        #expect(report.status == .unreadable)
+        #expect(report.detail.contains("no pcap or pcapng"))
+
+        // a cut gzip stream: libarchive drops its last, partial decompressed block (up to 64 KiB),
+        // so the capture is made large enough (the small one 40 times over, 10 s apart)
+        var big = Data()
+        let one = try [UInt8](Data(contentsOf: Self.pcap))
+        big.append(contentsOf: one[0..<24])
+        for k in 0..<40 {
+            var o = 24
+            while o + 16 <= one.count {
+                var rec = Array(one[o..<(o + 16 + Int(UInt32(one[o + 8]) | UInt32(one[o + 9]) << 8 | UInt32(one[o + 10]) << 16))])
+                let sec = UInt32(rec[0]) | UInt32(rec[1]) << 8 | UInt32(rec[2]) << 16 | UInt32(rec[3]) << 24 + UInt32(k * 10)
+                for i in 0..<4 { rec[i] = UInt8(truncatingIfNeeded: sec >> (8 * UInt32(i))) }
+                big.append(contentsOf: rec)
+                o += rec.count
+            }
+        }
+        let bigFile = FileManager.default.temporaryDirectory.appendingPathComponent("ns-big-\(UUID().uuidString.prefix(8)).pcap")
+        try big.write(to: bigFile)
+        let gz = try Self.compress(bigFile, tool: "gzip", name: "cut.gz")
+        defer { try? FileManager.default.removeItem(at: gz.deletingLastPathComponent()); try? FileManager.default.removeItem(at: bigFile) }
+        let (whole, _, _) = CaptureIngest.read(path: gz.path)
+        #expect(whole?.summary.frames == 40 * EncapCaptures.truthFrames("overlay_any.pcap"))
+        let bytes = try Data(contentsOf: gz)
+        try bytes.prefix(bytes.count * 2 / 3).write(to: gz)
+        let (cut, cutReport, _) = CaptureIngest.read(path: gz.path)
+        let c = try #require(cut)
+        #expect(c.summary.frames > 0 && c.summary.frames < 40 * EncapCaptures.truthFrames("overlay_any.pcap"))
+        #expect(cutReport.status == .partial)
     }
 }
