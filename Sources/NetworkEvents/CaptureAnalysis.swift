@@ -13,7 +13,7 @@ public struct CaptureAnalysis: Sendable {
     private let keepCopies: Bool
     private var lastSweep: Int64 = 0
     /// A time far ahead of the last sweep, waiting for a second packet to confirm it.
-    private var jumpCandidate: Int64?
+    private var jumpCandidate: (time: Int64, conversation: UInt64)?
     /// Where a frame is decoded when there is no copy detection (`keepCopies`).
     private var scratch = TCPSegment.placeholder
     private var frames = 0, tcpSegments = 0, rsts = 0
@@ -94,7 +94,12 @@ public struct CaptureAnalysis: Sendable {
         // only once a second packet confirms the new time.
         if time &- lastSweep > 10_000_000_000 {
             if lastSweep != 0, time &- lastSweep > 60_000_000_000 {
-                if let c = jumpCandidate, abs(time &- c) < 60_000_000_000 { jumpCandidate = nil } else { jumpCandidate = time; return afterSweep() }
+                // (from another conversation: a bogus packet and its own copy or resend confirm nothing)
+                let conv = ConversationKey(keepCopies ? scratch : detector.pending[detector.end - 1].segment).hash64
+                if let c = jumpCandidate, abs(time &- c.time) < 60_000_000_000, c.conversation != conv { jumpCandidate = nil } else {
+                    jumpCandidate = (time, conv)
+                    return afterSweep()
+                }
             }
             if lastSweep != 0 {
                 views.retire(now: time)

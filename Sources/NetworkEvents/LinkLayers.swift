@@ -7,18 +7,19 @@
 /// (GRE), RFC 2637 (PPTP enhanced GRE), RFC 7348 (VXLAN), RFC 8926 (Geneve), RFC 8086 (GRE-in-UDP),
 /// 3GPP TS 29.281 (GTP-U), draft-foschiano-erspan (ERSPAN II/III), radiotap.org (radiotap),
 /// IEEE 802.11 (data frame headers), the PPI specification, RFC 4391 (IPoIB), RFC 1201/2497
-/// (ARCNET), netfilter's nfnetlink_log TLVs (NFLOG).
+/// (ARCNET), netfilter's nfnetlink_log TLVs (NFLOG), tcpdump's print-juniper.c (Juniper's "MGC" header).
 public enum LinkLayers {
     public static let ppp: Int32 = 9, fddi: Int32 = 10, atmRFC1483: Int32 = 11, arcnetBSD: Int32 = 7, pppSerial: Int32 = 50, pppEther: Int32 = 51
     public static let cHDLC: Int32 = 104, ieee80211: Int32 = 105, pflog: Int32 = 117, radiotap: Int32 = 127, arcnetLinux: Int32 = 129
     public static let pppPPPD: Int32 = 166, ppi: Int32 = 192, pppWithDir: Int32 = 204, nflog: Int32 = 239, netAnalyzer: Int32 = 240
     public static let netAnalyzerTransparent: Int32 = 241, ipoib: Int32 = 242
+    public static let juniperEther: Int32 = 178, juniperPPP: Int32 = 179, juniperCHDLC: Int32 = 181
 
     /// The link types read here (besides `LinkType`'s common ones).
     public static func isSupported(_ lt: Int32) -> Bool {
         switch lt {
         case ppp, fddi, atmRFC1483, arcnetBSD, pppSerial, pppEther, cHDLC, ieee80211, pflog, radiotap, arcnetLinux,
-             pppPPPD, ppi, pppWithDir, nflog, netAnalyzer, netAnalyzerTransparent, ipoib: return true
+             pppPPPD, ppi, pppWithDir, nflog, netAnalyzer, netAnalyzerTransparent, ipoib, juniperEther, juniperPPP, juniperCHDLC: return true
         default: return false
         }
     }
@@ -82,6 +83,26 @@ public enum LinkLayers {
             let len = Int(b[2]) | Int(b[3]) << 8
             guard len >= 8, b.count > len else { return nil }
             return dot11(b, len, dataPad: radiotapFlags(b, len) & 0x20 != 0).map { ($0.off, $0.ethertype, 6) }
+        case juniperEther, juniperPPP, juniperCHDLC:
+            // "MGC", flags, optional extension TLVs; with "no L2" the IP packet follows 4 more bytes
+            guard b.count >= 4, b[0] == 0x4d, b[1] == 0x47, b[2] == 0x43 else { return nil }
+            let flags = b[3]
+            var h = 4
+            if flags & 0x80 != 0 {
+                guard b.count >= 6 else { return nil }
+                h += 2 + Int(be16(b, 4))
+            }
+            if flags & 0x02 != 0 { return ipByVersion(b, h + 4).map { ($0.off, $0.ethertype, 5) } }
+            switch linkType {
+            case juniperEther:
+                guard b.count >= h + 14 else { return nil }
+                return (h + 14, be16(b, h + 12), 1)
+            case juniperPPP:
+                return pppHeader(b, h).map { ($0.off, $0.ethertype, 5) }
+            default:
+                guard b.count >= h + 4 else { return nil }
+                return (h + 4, be16(b, h + 2), 5)
+            }
         case ppi:
             guard depth == 0, b.count >= 8, b[0] == 0 else { return nil }
             let len = Int(b[2]) | Int(b[3]) << 8

@@ -33,7 +33,7 @@ the frame numbers of the real retransmissions):
 - linktype_<name>.pcap: one connection with a lost segment framed in each further link type
   (PPP, PPP in HDLC framing, Cisco HDLC, PPPoE without Ethernet, FDDI, IPoIB, NFLOG, 802.11,
   radiotap + 802.11 with QoS data, PPI + 802.11, ARCNET (Linux), pflog, RFC 1483 ATM, Linux cooked
-  v1 with a VLAN tag).
+  v1 with a VLAN tag, Juniper Ethernet).
 """
 import json
 import os
@@ -304,6 +304,8 @@ def linktype_frames():
         "arcnet_linux": (129, arcnet),
         "pflog": (117, pflog),
         "atm_rfc1483": (100, lambda ip: b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + ip),
+        # Juniper "MGC" header with one extension TLV (interface index), then an Ethernet frame
+        "juniper_ether": (178, lambda ip: b"MGC\x81" + struct.pack("!HBBH", 4, 4, 2, 0x0102) + eth(0x0800, ip)),
         "sll_vlan": (113, lambda ip: struct.pack("!HHH", 0, 1, 6) + b"\x02\x00\x00\x00\x00\x01\0\0" + struct.pack("!HHH", 0x8100, 7, 0x0800) + ip),
     }
 
