@@ -223,6 +223,9 @@ public enum PacketDecoder {
             guard let n = LinkLayers.beyondEthertype(b, off: off, ethertype: ethertype, realm: realm) else { return .notIP }
             off = n.off; ethertype = n.ethertype
             if n.realm != realm { realm = n.realm; sig.vlan = n.realm }
+            seg.realm = realm
+            seg.tunnel = 0
+            return decodeIP(b, off: off, ethertype: ethertype, originalLength: min(originalLength, n.end), frame: frame, time: time, sig: sig, into: &seg)
         }
         seg.realm = realm
         seg.tunnel = 0

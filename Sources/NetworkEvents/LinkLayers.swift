@@ -202,12 +202,14 @@ public enum LinkLayers {
 
     /// Past an ethertype that is not IP: VLAN tags (after a cooked header), PPPoE, MPLS, a bridged
     /// Ethernet frame (0x6558) or an 802.3 frame with LLC/SNAP; the VLAN stack grows `realm`.
-    static func beyondEthertype(_ b: UnsafeRawBufferPointer, off o: Int, ethertype et: UInt16, realm r: UInt32) -> (off: Int, ethertype: UInt16, realm: UInt32)? {
-        var off = o, ethertype = et, realm = r
+    /// `end`: where the packet ends when a header says so (PPPoE's payload length; Wireshark
+    /// bounds the IP packet by it, so padding after it is not taken as TCP payload), else Int.max.
+    static func beyondEthertype(_ b: UnsafeRawBufferPointer, off o: Int, ethertype et: UInt16, realm r: UInt32) -> (off: Int, ethertype: UInt16, realm: UInt32, end: Int)? {
+        var off = o, ethertype = et, realm = r, end = Int.max
         for _ in 0..<16 {
             switch ethertype {
             case 0x0800, 0x86dd:
-                return (off, ethertype, realm)
+                return (off, ethertype, realm, end)
             case 0x8100, 0x88a8, 0x9100:
                 guard b.count >= off + 4 else { return nil }
                 realm = realm << 12 | UInt32(be16(b, off) & 0x0fff)
@@ -215,6 +217,7 @@ public enum LinkLayers {
                 off += 4
             case 0x8864: // PPPoE session: 6-byte header, then the PPP protocol
                 guard b.count >= off + 8, let p = pppHeader(b, off + 6) else { return nil }
+                end = min(end, off + 6 + Int(be16(b, off + 4)))
                 (off, ethertype) = p
             case 0x8847, 0x8848: // MPLS: labels down to the bottom of the stack
                 var n = 0
@@ -282,6 +285,8 @@ enum Tunnels {
         case 47:
             (inner, kind) = (gre(b, l4), .gre)
             if let i = inner, i.ethertype == 0x88be || i.ethertype == 0x22eb { (inner, kind) = (erspan(b, i.off, i.ethertype), .erspan) }
+            // Aruba access points tunnel 802.11 frames in GRE with protocol types 0x8200-0x8350
+            if let i = inner, (0x8200...0x8350).contains(i.ethertype) { inner = LinkLayers.dot11(b, i.off, dataPad: false) }
         case 17:
             guard b.count >= l4 + 8 else { return .notTCP }
             let dport = be16(b, l4 + 2), sport = be16(b, l4)
@@ -307,11 +312,13 @@ enum Tunnels {
         var (off, ethertype) = found
         var innerSig = sig
         innerSig.kind = (sig.kind & 0x0f) | UInt8(depth + 1) << 4
+        var bound = min(originalLength, end)
         if ethertype != 0x0800 && ethertype != 0x86dd {
             guard let next = LinkLayers.beyondEthertype(b, off: off, ethertype: ethertype, realm: 0) else { return .notTCP }
             (off, ethertype) = (next.off, next.ethertype)
+            bound = min(bound, next.end)
         }
-        let skip = PacketDecoder.decodeIP(b, off: off, ethertype: ethertype, originalLength: min(originalLength, end), frame: frame, time: time,
+        let skip = PacketDecoder.decodeIP(b, off: off, ethertype: ethertype, originalLength: bound, frame: frame, time: time,
                                           sig: innerSig, into: &seg)
         if skip == nil { seg.tunnel = kind.rawValue }
         return skip

@@ -435,8 +435,11 @@ public struct TCPAnalyzer {
             }
         }
         // 12. remember the segment
-        let end = seq &+ seglen &+ ((isSYN || isFIN) ? 1 : 0)
-        if (seglen > 0 || isSYN || isFIN) && F.unacked.count < 10000 {
+        // 4.0.17 adds the SYN/FIN's 1 inside its "fewer than 10 000 unacknowledged segments"
+        // branch: past the cap a FIN does not move nextseq beyond its data (its ACK is then "ACKed unseen")
+        let underCap = F.unacked.count < 10000
+        let end = seq &+ seglen &+ ((isSYN || isFIN) && underCap ? 1 : 0)
+        if (seglen > 0 || isSYN || isFIN) && underCap {
             F.unacked.append(Unacked(frame: frame, seq: seq, nextseq: end, ts: now))
         }
         // 13. nextseq
