@@ -117,6 +117,8 @@ private struct Feeder {
     var unsupported: [Int32: Int] = [:]
     var bytesRead = 0
     var batch = FrameBatch()
+    /// IP fragments waiting for the rest of their datagram (Wireshark reassembles them).
+    let reassembly = Reassembly()
 
     init(pipe: FramePipe, direct: CaptureAnalysis?, progress: Bool, name: String) {
         self.pipe = pipe; self.direct = direct; self.progress = progress; self.name = name
@@ -138,8 +140,8 @@ private struct Feeder {
         }
         // decoded straight into the batch's next slot (no copy of the segment)
         let k = batch.segmentCount
-        let skip = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
-                                        time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &batch.segments[k])
+        let skip = reassembly.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
+                                     time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &batch.segments[k])
         let n = batch.count
         batch.times[n] = hdr.timestampNanos
         batch.skips[n] = skip

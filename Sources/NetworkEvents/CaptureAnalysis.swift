@@ -14,6 +14,8 @@ public struct CaptureAnalysis: Sendable {
     private var lastSweep: Int64 = 0
     /// A time far ahead of the last sweep, waiting for a second packet to confirm it.
     private var jumpCandidate: (time: Int64, conversation: UInt64)?
+    /// IP fragments waiting for the rest of their datagram (frames fed as bytes).
+    private let reassembly = Reassembly()
     /// Where a frame is decoded when there is no copy detection (`keepCopies`).
     private var scratch = TCPSegment.placeholder
     private var frames = 0, tcpSegments = 0, rsts = 0
@@ -72,9 +74,9 @@ public struct CaptureAnalysis: Sendable {
 
     /// Feeds one frame (file order, 1-based) as captured; it is decoded in place.
     public mutating func add(frame: Int, time: Int64, linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int, interfaceID: UInt32 = 0) {
+        let r = reassembly
         add(time: time) {
-            PacketDecoder.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time,
-                                 interfaceID: interfaceID, into: &$0)
+            r.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time, interfaceID: interfaceID, into: &$0)
         }
     }
 

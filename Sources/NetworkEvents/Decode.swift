@@ -255,7 +255,7 @@ public enum PacketDecoder {
             total = min(total, originalLength - off)
             guard total >= ihl else { return .malformed }
             let frag = be16(b, off + 6)
-            if frag & 0x3fff != 0 { return .fragment } // MF set or offset != 0
+            if frag & 0x3fff != 0 { return Reassembly.found(fragmentAt: off, fragmentHeader: 0, sig: sig, into: &seg) } // MF set or offset != 0
             guard b[off + 9] == 6 else {
                 return Tunnels.decapsulate(b, protocol: b[off + 9], l4: off + ihl, end: off + total, originalLength: originalLength,
                                            frame: frame, time: time, sig: sig, into: &seg)
@@ -291,7 +291,7 @@ public enum PacketDecoder {
                 guard hops < 16, b.count >= p + 8 else { return .truncated }
                 if next == 44 {
                     let fragOff = be16(b, p + 2)
-                    if fragOff & 0xfff9 != 0 { return .fragment } // offset or M flag
+                    if fragOff & 0xfff9 != 0 { return Reassembly.found(fragmentAt: off, fragmentHeader: p, sig: sig, into: &seg) } // offset or M flag
                     next = b[p]; p += 8; remaining -= 8
                     continue
                 }

@@ -105,6 +105,22 @@ struct EncapsulationTests {
         }
     }
 
+    @Test("fragments that never complete are held within a ceiling")
+    func reassemblyBound() throws {
+        let reader = try PcapReader(path: EncapCaptures.dir.appendingPathComponent("fragments.pcap").path)
+        var lone: [UInt8] = []
+        _ = reader.forEach { _, b in lone = [UInt8](b); return true }   // the last frame: a lone first fragment
+        let r = Reassembly()
+        var seg = TCPSegment.empty
+        for i in 0..<(Reassembly.maxPending + 3000) {
+            lone[18] = UInt8(truncatingIfNeeded: i >> 8); lone[19] = UInt8(truncatingIfNeeded: i)   // IP id
+            let skip = lone.withUnsafeBytes { r.decode(linkType: 1, bytes: $0, originalLength: $0.count, frame: i + 1, time: Int64(i), into: &seg) }
+            #expect(skip == .fragment)
+        }
+        #expect(r.waiting <= Reassembly.maxPending)
+        #expect(r.reassembled == 0)
+    }
+
     @Test("tunnelled segments say which tunnel carried them")
     func tunnelKinds() throws {
         let reader = try PcapReader(path: EncapCaptures.dir.appendingPathComponent("tunnels_uplink.pcap").path)

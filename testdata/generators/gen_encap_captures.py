@@ -30,6 +30,11 @@ the frame numbers of the real retransmissions):
   GTP-U with an extension header, 6in4 (IPv6 inside IPv4), IP6IP6, MPLS (two labels), PPTP's
   enhanced GRE carrying PPP, and IPv4 inside an 802.3/LLC-SNAP frame. Real view = Wireshark view:
   one retransmission and three dup ACKs per connection.
+- fragments.pcap (Ethernet): three connections with a lost segment whose data segments are
+  sent as two IP fragments each: IPv4, IPv6 (fragment header), and IPv4 fragments of a GRE packet
+  carrying the segment; one datagram's fragments come last-first; a lone first fragment never
+  completes. Reassembled as Wireshark does, each segment is analysed in the frame of the fragment
+  that completes it: 3 retransmissions, 9 dup ACKs.
 - linktype_<name>.pcap: one connection with a lost segment framed in each further link type
   (PPP, PPP in HDLC framing, Cisco HDLC, PPPoE without Ethernet, FDDI, IPoIB, NFLOG, 802.11,
   radiotap + 802.11 with QoS data, PPI + 802.11, ARCNET (Linux), pflog, RFC 1483 ATM, Linux cooked
@@ -256,6 +261,60 @@ def tunnels_uplink(path):
     return tr
 
 
+def fragment(ip, first_len=48, reverse=False):
+    """An IPv4 or IPv6 packet cut into two fragments (the first carrying `first_len` payload bytes)."""
+    if ip[0] >> 4 == 4:
+        ihl = (ip[0] & 15) * 4
+        hdr, payload = ip[:ihl], ip[ihl:]
+        out = []
+        for off, part, more in ((0, payload[:first_len], True), (first_len, payload[first_len:], False)):
+            h = bytearray(hdr)
+            struct.pack_into("!H", h, 2, ihl + len(part))
+            struct.pack_into("!H", h, 6, (0x2000 if more else 0) | (off // 8))
+            struct.pack_into("!H", h, 10, 0)
+            struct.pack_into("!H", h, 10, _csum(bytes(h)))
+            out.append(bytes(h) + part)
+    else:
+        fixed, payload = ip[:40], ip[40:]
+        out = []
+        for off, part, more in ((0, payload[:first_len], True), (first_len, payload[first_len:], False)):
+            h = bytearray(fixed)
+            struct.pack_into("!H", h, 4, 8 + len(part))
+            h[6] = 44
+            frag = struct.pack("!BBHI", fixed[6], 0, off | (1 if more else 0), 0x5EED)
+            out.append(bytes(h) + frag + part)
+    return out[::-1] if reverse else out
+
+
+def fragments(path):
+    """Data segments sent as two IP fragments each (IPv4, IPv6, and IPv4 fragments of a GRE packet
+    carrying the segment); one datagram's fragments arrive last-first; one datagram loses its
+    second fragment (never reassembled: its segment is never seen)."""
+    cap = Capture(path, 1)
+    n_conn = 0
+    for cli, srv, how in (("10.5.0.1", "10.6.0.1", "v4"), ("fd30::1", "fd40::1", "v6"), ("10.5.1.1", "10.6.1.1", "gre")):
+        conn = connection(cli, srv, 44000 + n_conn, 80, T0 + 0.5 * n_conn, ipid0=300 * n_conn, lost=True)
+        for i, (t, d, ip, rt) in enumerate(conn):
+            v6 = ":" in cli
+            et = 0x86DD if v6 else 0x0800
+            payload_len = len(ip) - (40 if v6 else 20) - 20
+            if payload_len > 0:
+                inner = encapsulate("gre-key", ip) if how == "gre" else ip
+                parts = fragment(inner, reverse=(i == 4 and how == "v4"))
+                for k, part in enumerate(parts):
+                    last = k == len(parts) - 1
+                    cap.add(t + 0.00001 * k, eth(et, part), tcp=last, retrans=rt and last)
+            else:
+                cap.add(t, eth(et, encapsulate("gre-key", ip) if how == "gre" else ip))
+        n_conn += 1
+    # a lone first fragment: its datagram never completes
+    lone = fragment(tcp_packet("10.5.9.1", "10.6.9.1", 45000, 80, 1, 1, ACK | PSH, b"z" * 100, 77))[0]
+    cap.add(T0 + 5, eth(0x0800, lone), tcp=False)
+    tr = cap.close()
+    tr.update(real_retransmissions=3, real_dup_acks=9, conversations_real=3)
+    return tr
+
+
 def radiotap(frame):
     # version 0, length 17: present = TSFT | flags; TSFT (8, aligned at 8), flags 0x20 (data pad)
     return struct.pack("<BBHI", 0, 0, 17, 0x3) + struct.pack("<Q", 0) + b"\x20" + frame
@@ -318,6 +377,7 @@ def main():
         "vlan_trunk_any.pcap": vlan_trunk_any(os.path.join(out, "vlan_trunk_any.pcap")),
         "overlay_any.pcap": overlay_any(os.path.join(out, "overlay_any.pcap")),
         "tunnels_uplink.pcap": tunnels_uplink(os.path.join(out, "tunnels_uplink.pcap")),
+        "fragments.pcap": fragments(os.path.join(out, "fragments.pcap")),
     }
     for name, (lt, frame) in linktype_frames().items():
         fn = "linktype_%s.pcap" % name
