@@ -99,6 +99,8 @@ public struct TCPSegment: Sendable {
     /// Set when the TCP segment was found inside a tunnel (VXLAN, Geneve, GRE, IP-in-IP…):
     /// which one (`TunnelKind`), 0 when bare.
     public var tunnel: UInt8 = 0
+    /// A TCP Fast Open cookie option (kind 34, or the experimental 254 with magic F989) is present.
+    public var tfoCookie = false
 
     public var isSYN: Bool { flags & 2 != 0 }
     public var isFIN: Bool { flags & 1 != 0 }
@@ -321,6 +323,7 @@ public enum PacketDecoder {
         let optEnd = min(l4 + thl, b.count)
         var i = optStart
         var mssValue = -1
+        var tfo = false
         while i < optEnd {
             let kind = b[i]
             if kind == 0 { i += 1; break }
@@ -330,6 +333,7 @@ public enum PacketDecoder {
             guard len >= 2, i + len <= optEnd else { break }
             if kind == 2, len == 4 { mssValue = i + 2 }
             if kind == 3, len == 3 { wscale = Int8(clamping: min(b[i + 2], 14)) }
+            if (kind == 34 && len > 2) || (kind == 254 && len > 4 && b[i + 2] == 0xf9 && b[i + 3] == 0x89) { tfo = true }
             i += len
         }
         var optHash: UInt64 = 0
@@ -355,7 +359,7 @@ public enum PacketDecoder {
         seg.frame = frame; seg.time = time; seg.src = src; seg.dst = dst
         seg.srcPort = be16(b, l4); seg.dstPort = be16(b, l4 + 2)
         seg.seq = be32(b, l4 + 4); seg.ack = be32(b, l4 + 8); seg.flags = flags; seg.window = be16(b, l4 + 14)
-        seg.segmentLength = segLen; seg.windowScale = wscale; seg.ttl = ttl; seg.signature = sig
+        seg.segmentLength = segLen; seg.windowScale = wscale; seg.ttl = ttl; seg.signature = sig; seg.tfoCookie = tfo
         seg.fingerprint = PacketFingerprint(
             ipVersion: version, ipLength: ipLen, ipID: ipID, seq: seg.seq, ack: seg.ack,
             flagsOffset: be16(b, l4 + 12), window: seg.window, urgent: be16(b, l4 + 18),

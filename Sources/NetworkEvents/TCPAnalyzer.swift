@@ -19,6 +19,10 @@ public struct TCPAnalysisFlags: OptionSet, Hashable, Sendable {
     public static let keepAlive = TCPAnalysisFlags(rawValue: 1 << 12)
     public static let keepAliveACK = TCPAnalysisFlags(rawValue: 1 << 13)
     public static let reusedPorts = TCPAnalysisFlags(rawValue: 1 << 14)
+    /// TCP Fast Open: a SYN carrying a cookie; a SYN-ACK acknowledging (or not) the SYN's data.
+    public static let tfoSyn = TCPAnalysisFlags(rawValue: 1 << 15)
+    public static let tfoAck = TCPAnalysisFlags(rawValue: 1 << 16)
+    public static let tfoIgnored = TCPAnalysisFlags(rawValue: 1 << 17)
 
     /// Names as in `tcp.analysis.<name>` (the tshark CSVs use these).
     public static let names: [(TCPAnalysisFlags, String)] = [
@@ -28,7 +32,7 @@ public struct TCPAnalysisFlags: OptionSet, Hashable, Sendable {
         (.zeroWindow, "zero_window"), (.zeroWindowProbe, "zero_window_probe"),
         (.zeroWindowProbeACK, "zero_window_probe_ack"), (.windowUpdate, "window_update"),
         (.windowFull, "window_full"), (.keepAlive, "keep_alive"), (.keepAliveACK, "keep_alive_ack"),
-        (.reusedPorts, "reused_ports"),
+        (.reusedPorts, "reused_ports"), (.tfoSyn, "tfo_syn"), (.tfoAck, "tfo_ack"), (.tfoIgnored, "tfo_ignored"),
     ]
 
     public var names: [String] { Self.names.filter { contains($0.0) }.map(\.1) }
@@ -198,6 +202,8 @@ struct FlowState: Sendable {
     var lastflags: TCPAnalysisFlags = []
     var baseSeq: UInt32 = 0
     var baseSeqSet = false
+    /// The end of the data a SYN carried (TCP Fast Open), 0 when it carried none.
+    var tfoSynEnd: UInt32 = 0
     var unacked = UnackedList()
 }
 
@@ -344,6 +350,17 @@ public struct TCPAnalyzer {
         if !F.baseSeqSet { F.baseSeq = isSYN ? seq : seq &- 1; F.baseSeqSet = true }
         if isACK && !R.baseSeqSet { R.baseSeq = p.ack &- 1; R.baseSeqSet = true }
 
+        // TCP Fast Open (4.0.17's tfo_syn / tfo_ack / tfo_ignored, as its output shows them): a
+        // SYN with a cookie; a SYN-ACK that acknowledges the data of its SYN, or only the SYN.
+        if isSYN {
+            if !isACK {
+                if p.tfoCookie { flags.insert(.tfoSyn) }
+                let len = UInt32(truncatingIfNeeded: max(p.segmentLength, 0))
+                F.tfoSynEnd = len > 0 ? seq &+ 1 &+ len : 0
+            } else if R.tfoSynEnd != 0 {
+                if ack == R.tfoSynEnd { flags.insert(.tfoAck) } else if R.baseSeqSet && ack == R.baseSeq &+ 1 { flags.insert(.tfoIgnored) }
+            }
+        }
         // Window scaling from the SYN options.
         if isSYN {
             if wscale >= 0 { F.winScale = Int(wscale) } else { F.winScale = -2 }

@@ -35,6 +35,8 @@ the frame numbers of the real retransmissions):
   carrying the segment; one datagram's fragments come last-first; a lone first fragment never
   completes. Reassembled as Wireshark does, each segment is analysed in the frame of the fragment
   that completes it: 3 retransmissions, 9 dup ACKs.
+- tfo.pcap (Ethernet): TCP Fast Open: a SYN with a cookie and data its SYN-ACK acknowledges, one
+  whose SYN-ACK ignores the data (sent again: 1 retransmission), one with the experimental option.
 - linktype_<name>.pcap: one connection with a lost segment framed in each further link type
   (PPP, PPP in HDLC framing, Cisco HDLC, PPPoE without Ethernet, FDDI, IPoIB, NFLOG, 802.11,
   radiotap + 802.11 with QoS data, PPI + 802.11, ARCNET (Linux), pflog, RFC 1483 ATM, Linux cooked
@@ -54,8 +56,8 @@ def ip6(s):
     return ipaddress.IPv6Address(s).packed
 
 
-def tcp_header(src_b, dst_b, proto_pseudo, sport, dport, seq, ack, flags, window, payload):
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, flags, window, 0, 0)
+def tcp_header(src_b, dst_b, proto_pseudo, sport, dport, seq, ack, flags, window, payload, options=b""):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, (5 + len(options) // 4) << 4, flags, window, 0, 0) + options
     c = _csum(proto_pseudo + tcp + payload)
     return tcp[:16] + struct.pack("!H", c) + tcp[18:] + payload
 
@@ -69,12 +71,12 @@ def ipv6(src, dst, nh, body, flow=0, hlim=64):
     return struct.pack("!IHBB", 0x60000000 | flow, len(body), nh, hlim) + ip6(src) + ip6(dst) + body
 
 
-def tcp_packet(src, dst, sport, dport, seq, ack, flags, payload, ipid):
+def tcp_packet(src, dst, sport, dport, seq, ack, flags, payload, ipid, options=b""):
     v6 = ":" in src
     sb, db = (ip6(src), ip6(dst)) if v6 else (ip4(src), ip4(dst))
-    length = 20 + len(payload)
+    length = 20 + len(options) + len(payload)
     pseudo = sb + db + (struct.pack("!IxxxB", length, 6) if v6 else struct.pack("!BBH", 0, 6, length))
-    tcp = tcp_header(sb, db, pseudo, sport, dport, seq, ack, flags, 65535, payload)
+    tcp = tcp_header(sb, db, pseudo, sport, dport, seq, ack, flags, 65535, payload, options)
     return ipv6(src, dst, 6, tcp, flow=ipid & 0xFFFFF) if v6 else ipv4(src, dst, 6, tcp, ipid)
 
 
@@ -315,6 +317,36 @@ def fragments(path):
     return tr
 
 
+def tfo(path):
+    """TCP Fast Open: a SYN with a cookie (option 34) and 50 bytes the SYN-ACK acknowledges
+    (tshark: tfo_syn, tfo_ack); then one whose SYN-ACK acknowledges only the SYN (tfo_ignored), the
+    data resent after it; then the experimental option 254 (magic F989) with a cookie."""
+    cap = Capture(path, 1)
+    cookie34 = b"\x22\x0a" + b"\x11" * 8 + b"\x01\x01"          # kind 34, length 10, NOP NOP
+    cookie254 = b"\xfe\x0c\xf9\x89" + b"\x22" * 8                 # kind 254, length 12, magic F989
+    data = b"q" * 50
+    for n, (opt, accepted) in enumerate(((cookie34, True), (cookie34, False), (cookie254, True))):
+        c, s_ = 7000 + n, 9000 + n
+        t = T0 + n
+        cli, srv, cp = "10.11.0.1", "10.12.0.1", 46000 + n
+        def add(dt, frm, seq, ack, fl, payload=b"", options=b"", rt=False):
+            src, dst, sp, dp = (cli, srv, cp, 80) if frm == "c" else (srv, cli, 80, cp)
+            cap.add(t + dt, eth(0x0800, tcp_packet(src, dst, sp, dp, seq, ack, fl, payload, 50 + int(dt * 1e4), options)), retrans=rt)
+        add(0, "c", c, 0, SYN, data, opt)
+        add(0.001, "s", s_, c + 1 + (len(data) if accepted else 0), SYN | ACK)
+        if accepted:
+            add(0.002, "c", c + 51, s_ + 1, ACK)
+        else:
+            add(0.002, "c", c + 1, s_ + 1, PSH | ACK, data, rt=True)   # the data again: a retransmission
+        add(0.003, "s", s_ + 1, c + 51, ACK)
+        add(0.010, "c", c + 51, s_ + 1, FIN | ACK)
+        add(0.011, "s", s_ + 1, c + 52, FIN | ACK)
+        add(0.012, "c", c + 52, s_ + 2, ACK)
+    tr = cap.close()
+    tr.update(real_retransmissions=1, real_dup_acks=2, conversations_real=3)
+    return tr
+
+
 def radiotap(frame):
     # version 0, length 17: present = TSFT | flags; TSFT (8, aligned at 8), flags 0x20 (data pad)
     return struct.pack("<BBHI", 0, 0, 17, 0x3) + struct.pack("<Q", 0) + b"\x20" + frame
@@ -378,6 +410,7 @@ def main():
         "overlay_any.pcap": overlay_any(os.path.join(out, "overlay_any.pcap")),
         "tunnels_uplink.pcap": tunnels_uplink(os.path.join(out, "tunnels_uplink.pcap")),
         "fragments.pcap": fragments(os.path.join(out, "fragments.pcap")),
+        "tfo.pcap": tfo(os.path.join(out, "tfo.pcap")),
     }
     for name, (lt, frame) in linktype_frames().items():
         fn = "linktype_%s.pcap" % name
