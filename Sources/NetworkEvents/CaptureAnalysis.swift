@@ -217,8 +217,7 @@ struct CaptureViews: Sendable {
     /// `s` is inout only so that it is passed by address from the detector's queue (it is not changed).
     mutating func process(_ s: inout TCPSegment, key: ConversationKey, hash h: UInt64, copyOf: Int?, rename: DirectedTuple?) {
         if pairs.count >= maxLive, pairs.find(key, hash: h) == nil { evictOldest() }
-        let e = pairs.entry(key, hash: h, orAdd: ViewPair())
-        if !pairs[e].realmSet { pairs[e].realm = s.realm; pairs[e].realmSet = true }
+        let e = pairs.entry(key, hash: h, orAdd: ViewPair(realm: s.realm))
         let otherRealm = pairs[e].realm != s.realm
         // this frame makes the views differ on this conversation: each keeps its own state from now
         if copyOf != nil || rename != nil || otherRealm { pairs[e].fork() }
@@ -257,13 +256,11 @@ struct CaptureViews: Sendable {
             rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
             rk = ConversationKey(rs)
         }
-        var re = pairs.entry(rk, hash: rk.hash64, orAdd: ViewPair())
-        if !pairs[re].realmSet { pairs[re].realm = rs.realm; pairs[re].realmSet = true }
+        var re = pairs.entry(rk, hash: rk.hash64, orAdd: ViewPair(realm: rs.realm))
         if pairs[re].realm != rs.realm {
             // the same addresses and ports on another VLAN stack: another connection in the real view
             rk = rk.inRealm(rs.realm)
-            re = pairs.entry(rk, hash: rk.hash64, orAdd: ViewPair())
-            pairs[re].realm = rs.realm; pairs[re].realmSet = true
+            re = pairs.entry(rk, hash: rk.hash64, orAdd: ViewPair(realm: rs.realm))
         }
         pairs[re].fork()
         let (real, realNew) = pairs[re].analyze(rs, real: true, finished: &finishedFlows, report: !keepCopies)
@@ -384,10 +381,11 @@ struct ViewPair: Sendable {
     private var hasWS = false
     private var hasReal = false
     private(set) var forked = false
-    /// The VLAN stack (`TCPSegment.realm`) of the real view's conversation, set by the pair's
-    /// first segment; a kept segment on another stack goes to a real-view pair of its own.
-    var realm: UInt32 = 0
-    var realmSet = false
+    /// The VLAN stack (`TCPSegment.realm`) of the real view's conversation, the pair's first
+    /// segment's; a kept segment on another stack goes to a real-view pair of its own.
+    let realm: UInt32
+
+    init(realm: UInt32) { self.realm = realm }
 
     var ws: Conversation? { hasWS ? wsState : nil }
     var real: Conversation? { hasReal ? realBox?.state : nil }

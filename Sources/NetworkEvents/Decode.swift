@@ -88,19 +88,20 @@ public struct TCPSegment: Sendable {
     /// Window scale option (SYN), or -1 when absent.
     public var windowScale: Int8
     public var ttl: UInt8
-    public var signature: CaptureSignature
-    public var fingerprint: PacketFingerprint
-    /// The VLAN stack the packet travelled on (802.1Q/802.1ad tags, outermost first, 12 bits
-    /// each, priority-only tags with VLAN 0 left out; 0: untagged). Part of the real view's
-    /// conversation key (a connection replayed on another VLAN is another connection); the
-    /// Wireshark view keys on addresses and ports only. The copy detector may set it to the
-    /// realm a connection was first seen on, for a kept packet whose copies travelled on that one.
-    public var realm: UInt32 = 0
     /// Set when the TCP segment was found inside a tunnel (VXLAN, Geneve, GRE, IP-in-IP…):
     /// which one (`TunnelKind`), 0 when bare.
     public var tunnel: UInt8 = 0
     /// A TCP Fast Open cookie option (kind 34, or the experimental 254 with magic F989) is present.
+    /// (These three sit in the padding before `signature`: the segment is no larger with them.)
     public var tfoCookie = false
+    /// The VLAN stack the packet travelled on (802.1Q/802.1ad tags, outermost first, 12 bits
+    /// each; 0: untagged, as is a lone priority tag with VLAN 0). Part of the real view's
+    /// conversation key (a connection replayed on another VLAN is another connection); the
+    /// Wireshark view keys on addresses and ports only. The copy detector may set it to the
+    /// realm a connection was first seen on, for a kept packet whose copies travelled on that one.
+    public var realm: UInt32 = 0
+    public var signature: CaptureSignature
+    public var fingerprint: PacketFingerprint
 
     public var isSYN: Bool { flags & 2 != 0 }
     public var isFIN: Bool { flags & 1 != 0 }

@@ -63,9 +63,11 @@ public struct TCPFrameAnalysis: Sendable {
 /// The real view adds the VLAN stack (`realm`) where a connection is seen on more than one
 /// (`CaptureViews.process`); Wireshark's view always has realm 0.
 struct ConversationKey: Hashable, Sendable {
-    var a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16
-    /// 0, or the VLAN stack + 1 << 32 for a real-view conversation on a further VLAN stack.
-    var realm: UInt64 = 0
+    var a: IPAddress
+    /// 0, or the VLAN stack with bit 31 set for a real-view conversation on a further VLAN stack
+    /// (declared here, it sits in `a`'s padding: the key is no larger than without it).
+    var realm: UInt32 = 0
+    var b: IPAddress, pa: UInt16, pb: UInt16
     static let zero = ConversationKey(a: IPAddress(hi: 0, lo: 0, isV4: true), b: IPAddress(hi: 0, lo: 0, isV4: true), pa: 0, pb: 0)
     init(a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16) { self.a = a; self.b = b; self.pa = pa; self.pb = pb }
 
@@ -74,12 +76,12 @@ struct ConversationKey: Hashable, Sendable {
     /// The hash FlatTable lookups use.
     var hash64: UInt64 {
         mix64((a.lo &* 0x9E37_79B9_7F4A_7C15) ^ (b.lo &* 0xC2B2_AE3D_27D4_EB4F) ^ (a.hi ^ b.hi >> 1) ^ (UInt64(pa) << 48 | UInt64(pb) << 32)
-              ^ realm &* 0xFF51_AFD7_ED55_8CCD)
+              ^ UInt64(realm) &* 0xFF51_AFD7_ED55_8CCD)
     }
     /// This key in the real view on VLAN stack `r` (a conversation of its own).
     func inRealm(_ r: UInt32) -> ConversationKey {
         var k = self
-        k.realm = 1 << 32 | UInt64(r)
+        k.realm = 1 << 31 | r
         return k
     }
     init(_ s: TCPSegment) {

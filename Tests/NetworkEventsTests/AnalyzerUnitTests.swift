@@ -224,7 +224,7 @@ struct ViewPairTests {
     @Test("a copied pair's real view is its own: analysing one copy leaves the other as it was")
     func valueSemantics() {
         var finished: [FlowStats] = []
-        var a = ViewPair()
+        var a = ViewPair(realm: 0)
         _ = a.analyze(seg(1, t: 0, from: 1, 1000, to: 2, 80, seq: 100, ack: 0, flags: 2, len: 0), real: false, finished: &finished, report: true)
         a.fork()
         _ = a.analyze(seg(2, t: 0.001, from: 1, 1000, to: 2, 80, seq: 101, ack: 1, flags: 16, len: 10), real: true, finished: &finished, report: true)
