@@ -140,8 +140,11 @@ private struct Feeder {
         }
         // decoded straight into the batch's next slot (no copy of the segment)
         let k = batch.segmentCount
-        let skip = reassembly.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
-                                     time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &batch.segments[k])
+        var skip = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
+                                        time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &batch.segments[k])
+        if skip == .fragment {
+            skip = reassembly.fragment(bytes: bytes, originalLength: hdr.originalLength, frame: frame, time: hdr.timestampNanos, into: &batch.segments[k])
+        }
         let n = batch.count
         batch.times[n] = hdr.timestampNanos
         batch.skips[n] = skip

@@ -76,7 +76,9 @@ public struct CaptureAnalysis: Sendable {
     public mutating func add(frame: Int, time: Int64, linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int, interfaceID: UInt32 = 0) {
         let r = reassembly
         add(time: time) {
-            r.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time, interfaceID: interfaceID, into: &$0)
+            let skip = PacketDecoder.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time,
+                                            interfaceID: interfaceID, into: &$0)
+            return skip == .fragment ? r.fragment(bytes: bytes, originalLength: originalLength, frame: frame, time: time, into: &$0) : skip
         }
     }
 

@@ -341,8 +341,10 @@ public struct CopyDetector: Sendable {
         noteRewrite(of: i, to: canonTuple, kept: true)
         // copies on several VLAN stacks (a trunk and its VLAN interface): the kept packet goes
         // under the stack the connection was first seen on, so its real view stays one conversation
-        if let f = firstSeen.find(pending[canonical].key, hash: pending[canonical].keyHash), case let want = firstSeen[f].realm,
-           pending[i].segment.realm != want, members.contains(where: { pending[$0 - base].segment.realm == want }) {
+        let realm = pending[i].segment.realm
+        if members.contains(where: { pending[$0 - base].segment.realm != realm }),
+           let f = firstSeen.find(pending[canonical].key, hash: pending[canonical].keyHash), case let want = firstSeen[f].realm,
+           realm != want, members.contains(where: { pending[$0 - base].segment.realm == want }) {
             pending[i].segment.realm = want
         }
         for m in members { noteRewrite(of: m - base, to: canonTuple, kept: false) }

@@ -52,8 +52,14 @@ public final class Reassembly: @unchecked Sendable {
         let r = PacketDecoder.decode(linkType: linkType, bytes: b, originalLength: originalLength, frame: frame, time: time,
                                      interfaceID: interfaceID, into: &seg)
         guard r == .fragment else { return r }
-        return add(b, ipAt: seg.segmentLength, fragmentHeader: Int(seg.ack), originalLength: originalLength, frame: frame, time: time,
-                   sig: seg.signature, realm: seg.realm, into: &seg)
+        return fragment(bytes: b, originalLength: originalLength, frame: frame, time: time, into: &seg)
+    }
+
+    /// After `PacketDecoder.decode` said `.fragment` for these bytes (with `seg` as it left it):
+    /// the datagram's TCP segment when this fragment completed it, else why not.
+    public func fragment(bytes b: UnsafeRawBufferPointer, originalLength: Int, frame: Int, time: Int64, into seg: inout TCPSegment) -> DecodeSkip? {
+        add(b, ipAt: seg.segmentLength, fragmentHeader: Int(seg.ack), originalLength: originalLength, frame: frame, time: time,
+            sig: seg.signature, realm: seg.realm, into: &seg)
     }
 
     private func add(_ b: UnsafeRawBufferPointer, ipAt off: Int, fragmentHeader fh: Int, originalLength: Int, frame: Int, time: Int64,
