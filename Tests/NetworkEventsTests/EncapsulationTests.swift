@@ -172,6 +172,22 @@ struct CompressedCaptureTests {
         #expect(b.realFrames.mapValues(\.flags) == a.realFrames.mapValues(\.flags))
     }
 
+    @Test("discovery takes a compressed capture for a capture, compressed text for text")
+    func discovery() throws {
+        let gzPcap = try Self.compress(Self.pcap, tool: "gzip", name: "messages.1.gz")   // a log's name, a capture inside
+        let gzNG = try Self.compress(Self.pcapng, tool: "zstd", name: "x.zst")
+        let text = FileManager.default.temporaryDirectory.appendingPathComponent("ns-txt-\(UUID().uuidString.prefix(8))")
+        try Data("Jan  1 00:00:00 node kernel: hello\n".utf8).write(to: text)
+        let gzText = try Self.compress(text, tool: "gzip", name: "capture.pcap.gz")      // a capture's name, text inside
+        defer {
+            for u in [gzPcap, gzNG, gzText] { try? FileManager.default.removeItem(at: u.deletingLastPathComponent()) }
+            try? FileManager.default.removeItem(at: text)
+        }
+        #expect(FileKind.sniff(gzPcap.path) == .pcap)
+        #expect(FileKind.sniff(gzNG.path) == .pcapng)
+        #expect(FileKind.sniff(gzText.path) == .compressedText)
+    }
+
     @Test("xz works too; compressed text is refused with a reason; a cut gzip capture reads partly")
     func otherCases() throws {
         let xz = try Self.compress(Self.pcap, tool: "xz", name: "c.xz")
