@@ -17,10 +17,12 @@ captures, TCP captures, frames compared, agreement %, crashes (signal, timeout),
 reads that nodesleuth refuses. `--report` writes every differing frame (CSV) for analysis.
 """
 import argparse
+import atexit
 import concurrent.futures as cf
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +32,7 @@ FLAGS = ["retransmission", "fast_retransmission", "spurious_retransmission", "ou
          "keep_alive", "keep_alive_ack", "window_update", "window_full", "reused_ports", "tfo_syn", "tfo_ack", "tfo_ignored"]
 
 CFG = tempfile.mkdtemp(prefix="compare-tshark-profile-")
+atexit.register(shutil.rmtree, CFG, True)
 
 
 def tshark_frames(path, timeout):
