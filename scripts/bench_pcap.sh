@@ -10,7 +10,9 @@
 #   - then the same bare loop and nodesleuth on a `tcpdump -i any`-style capture of ANY_MB
 #     (LINUX_SLL2, node-local traffic recorded twice through a DNAT'ed ClusterIP), where the copy
 #     detector has work to do (ANY_MB=0 skips it).
-# Usage: [ANY_MB=256] scripts/bench_pcap.sh [SIZE_MB=1024] [SLICE=200000]
+#   - with BASE_BIN=path: another nodesleuth build (e.g. the branch point) timed the same way,
+#     interleaved with this one, for a before/after ratio on the same files in the same run.
+# Usage: [ANY_MB=256] [BASE_BIN=…] scripts/bench_pcap.sh [SIZE_MB=1024] [SLICE=200000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-1024}
@@ -24,8 +26,13 @@ echo "== generating ~$SIZE MB" >&2
 python3 testdata/generators/gen_big_pcap.py --out "$W/big.pcap" --size-mb "$SIZE" >&2
 cat "$W/big.pcap" > /dev/null
 # each timed run is made five times, interleaved, and the fastest kept (this VM is noisy)
-bt=999; bt2=999; nt=999; nrss=0
+bt=999; bt2=999; nt=999; nrss=0; ot=999
+BASE=${BASE_BIN:-}
 for _ in 1 2 3 4 5; do
+  if [ -n "$BASE" ]; then
+    /usr/bin/time -f "%e %M" -o "$W/base" "$BASE" retrans "$W/big.pcap" --format json > /dev/null 2>&1
+    read -r t _ < "$W/base"; ot=$(python3 -c "print(min($ot, $t))")
+  fi
   read -r n t < <("$W/bare" "$W/big.pcap"); bt=$(python3 -c "print(min($bt, $t))")
   read -r _ t < <("$W/bare" "$W/big.pcap" bigbuf); bt2=$(python3 -c "print(min($bt2, $t))")
   NODESLEUTH_STAGE_TIMES=1 /usr/bin/time -f "%e %M" -o "$W/ns" "$BIN" retrans "$W/big.pcap" --format json > "$W/ns.json" 2> "$W/stages"
@@ -52,14 +59,19 @@ print(f"   retransmissions: {cap['retransmissions_wireshark']} as Wireshark show
 print(f"tshark -Y retransmission      {sl/tt/1e6:8.4f} M packets/s  ({tt:.2f} s on the first {sl} packets; peak RSS {trss/1024:.0f} MB; {ts_count} frames)")
 print(f"nodesleuth on the same slice  {sl/st/1e6:8.4f} M packets/s  ({st:.2f} s; {ns_slice} frames) = {tt/st:.0f}x tshark")
 PY
+if [ -n "$BASE" ]; then python3 -c "print(f'baseline binary (BASE_BIN)    {$n/$ot/1e6:8.2f} M packets/s  ({$ot:.2f} s) = {$bt/$ot*100:.1f} % of the bare loop; this build takes {$nt/$ot*100:.1f} % of its time')"; fi
 echo "CPU time of each capture thread (last nodesleuth run; NODESLEUTH_STAGE_TIMES=1):"
 sed 's/^/  /' "$W/stages"
 ANY=${ANY_MB:-256}
 if [ "$ANY" != 0 ]; then
   python3 testdata/generators/gen_big_pcap.py --out "$W/any.pcap" --size-mb "$ANY" --any-dup --dup-mode routed-dnat --linktype sll2 >/dev/null 2>&1
   cat "$W/any.pcap" > /dev/null
-  abt=999; ant=999
+  abt=999; ant=999; aot=999
   for _ in 1 2 3 4 5; do
+    if [ -n "$BASE" ]; then
+      /usr/bin/time -f "%e %M" -o "$W/base" "$BASE" retrans "$W/any.pcap" --format json > /dev/null 2>&1
+      read -r t _ < "$W/base"; aot=$(python3 -c "print(min($aot, $t))")
+    fi
     read -r an t < <("$W/bare" "$W/any.pcap"); abt=$(python3 -c "print(min($abt, $t))")
     /usr/bin/time -f "%e %M" -o "$W/nsa" "$BIN" retrans "$W/any.pcap" --format json > "$W/nsa.json"
     read -r t arss < "$W/nsa"; ant=$(python3 -c "print(min($ant, $t))")
@@ -73,4 +85,5 @@ print(f"bare pcap_next_ex loop        {n/bt/1e6:8.2f} M packets/s  ({bt:.2f} s)"
 print(f"nodesleuth retrans            {n/nt/1e6:8.2f} M packets/s  ({nt:.2f} s) = {bt/nt*100:.1f} % of the bare loop; peak RSS {rss/1024:.0f} MB")
 print(f"   retransmissions: {cap['retransmissions_wireshark']} as Wireshark shows them, {cap['retransmissions_real']} real")
 PY
+  if [ -n "$BASE" ]; then python3 -c "print(f'baseline binary (BASE_BIN)    {$an/$aot/1e6:8.2f} M packets/s  ({$aot:.2f} s) = {$abt/$aot*100:.1f} % of the bare loop; this build takes {$ant/$aot*100:.1f} % of its time')"; fi
 fi

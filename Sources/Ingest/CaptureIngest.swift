@@ -24,13 +24,22 @@ public enum CaptureIngest {
     }
 
     public static func read(path: String, options: Options = Options()) -> (CaptureAnalysis?, InputReport, [Warning]) {
-        let isNG = PcapngReader.isPcapng(path: path)
+        // a compressed capture (gzip as tshark reads it, or xz/bzip2/zstd/lz4), by its magic
+        var compressed: CompressedCapture?
+        var compressionFailure: String?
+        switch CompressedCapture.open(path: path) {
+        case .success(let c): compressed = c
+        case .failure(.unreadable(let why)): compressionFailure = why
+        case .failure(.notCompressed): break
+        }
+        let isNG = compressed?.isPcapng ?? PcapngReader.isPcapng(path: path)
         let kind = isNG ? "pcapng" : "pcap"
         var warnings: [Warning] = []
         func unreadable(_ msg: String) -> (CaptureAnalysis?, InputReport, [Warning]) {
             let w = Warning(source: Provenance(path: path), message: msg, code: "capture.unreadable")
             return (nil, InputReport(path: path, kind: kind, status: .unreadable, warnings: 1, detail: msg), [w])
         }
+        if let compressionFailure { return unreadable(compressionFailure) }
         let name = (path as NSString).lastPathComponent
         // Two stages on two threads: this one reads (libpcap or the pcapng reader) and decodes;
         // a second one runs the copy detector and both views. Frames go over in batches, in order.
@@ -55,7 +64,9 @@ public enum CaptureIngest {
         }
         if isNG {
             let reader: PcapngReader
-            do { reader = try PcapngReader(path: path) } catch { return unreadable("cannot open the capture: \(error)") }
+            if let c = compressed { reader = PcapngReader(fd: c.fd, path: path) } else {
+                do { reader = try PcapngReader(path: path) } catch { return unreadable("cannot open the capture: \(error)") }
+            }
             linkTypeName = "pcapng"
             end = pump("pcapng reader") { reader.forEach(&$0) { f, h, b in f.feed(h, b) } }
             let types = Set(reader.interfaces.map(\.linkType)).sorted().map(PcapngReader.linkTypeName)
@@ -65,7 +76,9 @@ public enum CaptureIngest {
             }
         } else {
             let reader: PcapReader
-            do { reader = try PcapReader(path: path) } catch { return unreadable("libpcap cannot open the capture: \(error)") }
+            do { reader = try compressed.map { try PcapReader(fd: $0.fd, path: path) } ?? PcapReader(path: path) } catch {
+                return unreadable("libpcap cannot open the capture: \(error)")
+            }
             guard LinkType.isSupported(reader.linkType) else { return unreadable("link type \(reader.linkTypeName) (\(reader.linkType)) is not supported") }
             linkTypeName = reader.linkTypeName
             end = pump("libpcap") { reader.forEach(&$0) { f, h, b in f.feed(h, b) } }
@@ -90,7 +103,7 @@ public enum CaptureIngest {
         if s.evictedConversations > 0 {
             warnings.append(Warning(source: Provenance(path: path), message: "\(s.evictedConversations) conversations were retired early because more than 100000 were open at once (memory bound); a later packet of one of them starts it afresh", code: "capture.conversations-evicted"))
         }
-        let detail = "\(s.frames) frames, \(s.tcpSegments) TCP, \(s.duplicateCopies) copies, retransmissions \(s.retransmissionsWireshark) as Wireshark shows them / \(s.retransmissionsReal) real"
+        let detail = (compressed.map { "\($0.compression)-compressed, " } ?? "") + "\(s.frames) frames, \(s.tcpSegments) TCP, \(s.duplicateCopies) copies, retransmissions \(s.retransmissionsWireshark) as Wireshark shows them / \(s.retransmissionsReal) real"
         return (analysis, InputReport(path: path, kind: kind, status: status, warnings: warnings.count, detail: detail), warnings)
     }
 }
@@ -107,6 +120,8 @@ private struct Feeder {
     var unsupported: [Int32: Int] = [:]
     var bytesRead = 0
     var batch = FrameBatch()
+    /// IP fragments waiting for the rest of their datagram (Wireshark reassembles them).
+    let reassembly = Reassembly()
 
     init(pipe: FramePipe, direct: CaptureAnalysis?, progress: Bool, name: String) {
         self.pipe = pipe; self.direct = direct; self.progress = progress; self.name = name
@@ -128,8 +143,11 @@ private struct Feeder {
         }
         // decoded straight into the batch's next slot (no copy of the segment)
         let k = batch.segmentCount
-        let skip = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
+        var skip = PacketDecoder.decode(linkType: hdr.linkType, bytes: bytes, originalLength: hdr.originalLength, frame: frame,
                                         time: hdr.timestampNanos, interfaceID: hdr.interfaceID, into: &batch.segments[k])
+        if skip == .fragment {
+            skip = reassembly.fragment(bytes: bytes, originalLength: hdr.originalLength, frame: frame, time: hdr.timestampNanos, into: &batch.segments[k])
+        }
         let n = batch.count
         batch.times[n] = hdr.timestampNanos
         batch.skips[n] = skip

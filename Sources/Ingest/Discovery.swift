@@ -45,7 +45,10 @@ enum FileKind: Equatable {
         if starts([0x0A, 0x0D, 0x0D, 0x0A]) { return .pcapng }
         if b.count > 262, Array(b[257..<262]) == Array("ustar".utf8) { return .tarArchive }
         if b.withUnsafeBytes({ DecompressingReader.compression($0) }) != nil {
-            return BundleArchive.isTar(path: path) ? .tarArchive : .compressedText
+            if BundleArchive.isTar(path: path) { return .tarArchive }
+            // a compressed capture (tshark reads .pcap.gz): what the decompressed bytes start with
+            if case .success(let c) = CompressedCapture.open(path: path) { close(c.fd); return c.isPcapng ? .pcapng : .pcap }
+            return .compressedText
         }
         let head = String(decoding: b, as: UTF8.self)
         let t = head.drop { $0 == "\u{FEFF}" || $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" || $0 == "\u{1E}" }

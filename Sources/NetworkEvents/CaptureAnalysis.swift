@@ -14,6 +14,8 @@ public struct CaptureAnalysis: Sendable {
     /// When quiet conversations are retired: the views' sweep, on frames as the views get them;
     /// the copy detector's, on frames as they arrive.
     private var viewSweep = SweepClock(), detectorSweep = SweepClock()
+    /// IP fragments waiting for the rest of their datagram (frames fed as bytes).
+    private let reassembly = Reassembly()
     /// Where a frame is decoded when there is no copy detection (`keepCopies`).
     private var scratch = TCPSegment.placeholder
     private var frames = 0, tcpSegments = 0, rsts = 0
@@ -76,9 +78,11 @@ public struct CaptureAnalysis: Sendable {
 
     /// Feeds one frame (file order, 1-based) as captured; it is decoded in place.
     public mutating func add(frame: Int, time: Int64, linkType: Int32, bytes: UnsafeRawBufferPointer, originalLength: Int, interfaceID: UInt32 = 0) {
+        let r = reassembly
         add(time: time) {
-            PacketDecoder.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time,
-                                 interfaceID: interfaceID, into: &$0)
+            let skip = PacketDecoder.decode(linkType: linkType, bytes: bytes, originalLength: originalLength, frame: frame, time: time,
+                                            interfaceID: interfaceID, into: &$0)
+            return skip == .fragment ? r.fragment(bytes: bytes, originalLength: originalLength, frame: frame, time: time, into: &$0) : skip
         }
     }
 
@@ -235,9 +239,10 @@ struct CaptureViews: Sendable {
     /// `s` is inout only so that it is passed by address from the detector's queue (it is not changed).
     mutating func process(_ s: inout TCPSegment, key: ConversationKey, hash h: UInt64, copyOf: Int?, rename: DirectedTuple?) {
         if pairs.count >= maxLive, pairs.find(key, hash: h) == nil { evictOldest() }
-        let e = pairs.entry(key, hash: h, orAdd: ViewPair())
+        let e = pairs.entry(key, hash: h, orAdd: ViewPair(realm: s.realm))
+        let otherRealm = pairs[e].realm != s.realm
         // this frame makes the views differ on this conversation: each keeps its own state from now
-        if copyOf != nil || rename != nil { pairs[e].fork() }
+        if copyOf != nil || rename != nil || otherRealm { pairs[e].fork() }
         let wsReport = keepCopies || !pairs[e].forked
         let (ws, wsNew) = pairs[e].analyze(s, real: false, finished: &finishedFlows, report: wsReport)
         if wsNew { count.ws += 1 }
@@ -262,17 +267,24 @@ struct CaptureViews: Sendable {
             record(real: s, analysis: ws)
             return
         }
-        guard let r = rename else {
+        guard rename != nil || otherRealm else {
             let (real, realNew) = pairs[e].analyze(s, real: true, finished: &finishedFlows, report: !keepCopies)
             if realNew { count.real += 1 }
             record(real: s, analysis: real)
             return
         }
         var rs = s
-        rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
-        let rk = ConversationKey(rs)
-        let rh = rk.hash64
-        let re = pairs.entry(rk, hash: rh, orAdd: ViewPair())
+        var rk = key
+        if let r = rename {
+            rs.src = r.src; rs.dst = r.dst; rs.srcPort = r.sport; rs.dstPort = r.dport
+            rk = ConversationKey(rs)
+        }
+        var re = pairs.entry(rk, hash: rk.hash64, orAdd: ViewPair(realm: rs.realm))
+        if pairs[re].realm != rs.realm {
+            // the same addresses and ports on another VLAN stack: another connection in the real view
+            rk = rk.inRealm(rs.realm)
+            re = pairs.entry(rk, hash: rk.hash64, orAdd: ViewPair(realm: rs.realm))
+        }
         pairs[re].fork()
         let (real, realNew) = pairs[re].analyze(rs, real: true, finished: &finishedFlows, report: !keepCopies)
         if realNew { count.real += 1 }
@@ -393,6 +405,11 @@ struct ViewPair: Sendable {
     private var hasWS = false
     private var hasReal = false
     private(set) var forked = false
+    /// The VLAN stack (`TCPSegment.realm`) of the real view's conversation, the pair's first
+    /// segment's; a kept segment on another stack goes to a real-view pair of its own.
+    let realm: UInt32
+
+    init(realm: UInt32) { self.realm = realm }
 
     var ws: Conversation? { hasWS ? wsState : nil }
     var real: Conversation? { hasReal ? realBox?.state : nil }

@@ -101,7 +101,7 @@ public struct CopyDetector: Sendable {
     private var openHash = [UInt64](repeating: 0, count: 4096)
     private var openAbs = [Int](repeating: -1, count: 4096)
     private static let probes = 8
-    private var firstSeen = FlatTable<ConversationKey, (order: Int, last: Int64)>()
+    private var firstSeen = FlatTable<ConversationKey, (order: Int, last: Int64, realm: UInt32)>()
     private var seenCounter = 0
     /// DNAT'ed names seen, to the connection's first-seen name (both directions).
     private var rewrite = FlatTable<DirectedTuple, DirectedTuple>(capacity: 16)
@@ -191,7 +191,7 @@ public struct CopyDetector: Sendable {
                 let cut = firstSeen.allValues.map(\.last).sorted()[firstSeen.count / 5]
                 firstSeen.removeAll { _, v in v.last < cut }
             }
-            firstSeen.insert(key, hash: kh, value: (seenCounter, time))
+            firstSeen.insert(key, hash: kh, value: (seenCounter, time, pending[n].segment.realm))
         }
         let fp = pending[n].segment.fingerprint
         let fh = h.fingerprintHash
@@ -339,6 +339,14 @@ public struct CopyDetector: Sendable {
         }
         let canonTuple = DirectedTuple(pending[canonical].segment)
         noteRewrite(of: i, to: canonTuple, kept: true)
+        // copies on several VLAN stacks (a trunk and its VLAN interface): the kept packet goes
+        // under the stack the connection was first seen on, so its real view stays one conversation
+        let realm = pending[i].segment.realm
+        if members.contains(where: { pending[$0 - base].segment.realm != realm }),
+           let f = firstSeen.find(pending[canonical].key, hash: pending[canonical].keyHash), case let want = firstSeen[f].realm,
+           realm != want, members.contains(where: { pending[$0 - base].segment.realm == want }) {
+            pending[i].segment.realm = want
+        }
         for m in members { noteRewrite(of: m - base, to: canonTuple, kept: false) }
         let keptFrame = pending[i].segment.frame
         for m in members {

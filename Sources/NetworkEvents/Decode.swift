@@ -41,12 +41,14 @@ public struct CaptureSignature: Hashable, Sendable, CustomStringConvertible {
         mix64(UInt64(kind) << 56 ^ UInt64(ifindex) << 24 ^ (outgoing ? 1 << 60 : 0) ^ addr &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(vlan) << 4)
     }
 
+    /// `kind`'s high nibble: how many tunnels deep the packet was found (0: bare).
     public var description: String {
-        switch kind {
-        case 3: return "ifindex \(ifindex) \(outgoing ? "out" : "in")"
-        case 2: return "\(outgoing ? "outgoing" : "incoming") addr \(String(addr, radix: 16))"
-        case 1: return vlan != 0 ? "vlan \(vlan) mac \(String(addr & 0xffff_ffff, radix: 16))" : "mac \(String(addr & 0xffff_ffff, radix: 16))"
-        default: return "interface \(ifindex)"
+        let tunnel = kind >> 4 == 0 ? "" : kind >> 4 == 1 ? ", in a tunnel" : ", \(kind >> 4) tunnels deep"
+        switch kind & 0x0f {
+        case 3: return "ifindex \(ifindex) \(outgoing ? "out" : "in")" + tunnel
+        case 2: return "\(outgoing ? "outgoing" : "incoming") addr \(String(addr, radix: 16))" + (vlan != 0 ? " vlan \(vlan)" : "") + tunnel
+        case 1: return (vlan != 0 ? "vlan \(vlan) mac \(String(addr & 0xffff_ffff, radix: 16))" : "mac \(String(addr & 0xffff_ffff, radix: 16))") + tunnel
+        default: return "interface \(ifindex)" + tunnel
         }
     }
 }
@@ -86,6 +88,18 @@ public struct TCPSegment: Sendable {
     /// Window scale option (SYN), or -1 when absent.
     public var windowScale: Int8
     public var ttl: UInt8
+    /// Set when the TCP segment was found inside a tunnel (VXLAN, Geneve, GRE, IP-in-IP…):
+    /// which one (`TunnelKind`), 0 when bare.
+    public var tunnel: UInt8 = 0
+    /// A TCP Fast Open cookie option (kind 34, or the experimental 254 with magic F989) is present.
+    /// (These three sit in the padding before `signature`: the segment is no larger with them.)
+    public var tfoCookie = false
+    /// The VLAN stack the packet travelled on (802.1Q/802.1ad tags, outermost first, 12 bits
+    /// each; 0: untagged, as is a lone priority tag with VLAN 0). Part of the real view's
+    /// conversation key (a connection replayed on another VLAN is another connection); the
+    /// Wireshark view keys on addresses and ports only. The copy detector may set it to the
+    /// realm a connection was first seen on, for a kept packet whose copies travelled on that one.
+    public var realm: UInt32 = 0
     public var signature: CaptureSignature
     public var fingerprint: PacketFingerprint
 
@@ -117,7 +131,7 @@ public enum LinkType {
     public static func isSupported(_ lt: Int32) -> Bool {
         switch lt {
         case null, ethernet, raw, rawAlt, loop, linuxSLL, linuxSLL2, ipv4, ipv6, rawLinktype: return true
-        default: return false
+        default: return LinkLayers.isSupported(lt)
         }
     }
 }
@@ -161,6 +175,7 @@ public enum PacketDecoder {
         var sig = CaptureSignature(kind: 4, ifindex: interfaceID, outgoing: false, addr: 0, vlan: 0)
         var off = 0
         var ethertype: UInt16 = 0
+        var realm: UInt32 = 0
         switch linkType {
         case LinkType.ethernet:
             guard b.count >= 14 else { return .truncated }
@@ -175,6 +190,7 @@ public enum PacketDecoder {
                 off += 4
             }
             sig = CaptureSignature(kind: 1, ifindex: interfaceID, outgoing: false, addr: mac, vlan: vlan)
+            realm = vlan
         case LinkType.linuxSLL:
             guard b.count >= 16 else { return .truncated }
             let pkttype = be16(b, 0), halen = Int(be16(b, 4))
@@ -198,14 +214,24 @@ public enum PacketDecoder {
             ethertype = b[4] >> 4 == 6 ? 0x86dd : 0x0800
             off = 4
         default:
-            return .unsupportedLinkType
+            // the other link types tshark reads (LinkLayers.swift): off the common path
+            guard let h = LinkLayers.header(linkType: linkType, b) else {
+                return LinkLayers.isSupported(linkType) ? .notIP : .unsupportedLinkType
+            }
+            off = h.off; ethertype = h.ethertype
+            sig = CaptureSignature(kind: h.kind, ifindex: interfaceID, outgoing: false, addr: 0, vlan: 0)
         }
-        if ethertype == 0x8864 { // PPPoE session
-            guard b.count >= off + 8 else { return .truncated }
-            let proto = be16(b, off + 6)
-            ethertype = proto == 0x0021 ? 0x0800 : proto == 0x0057 ? 0x86dd : 0
-            off += 8
+        if ethertype != 0x0800 && ethertype != 0x86dd {
+            // VLAN tags after a cooked header, PPPoE, MPLS, bridged frames: off the common path
+            guard let n = LinkLayers.beyondEthertype(b, off: off, ethertype: ethertype, realm: realm) else { return .notIP }
+            off = n.off; ethertype = n.ethertype
+            if n.realm != realm { realm = n.realm; sig.vlan = n.realm }
+            seg.realm = realm
+            seg.tunnel = 0
+            return decodeIP(b, off: off, ethertype: ethertype, originalLength: min(originalLength, n.end), frame: frame, time: time, sig: sig, into: &seg)
         }
+        seg.realm = realm
+        seg.tunnel = 0
         return decodeIP(b, off: off, ethertype: ethertype, originalLength: originalLength, frame: frame, time: time, sig: sig, into: &seg)
     }
 
@@ -232,8 +258,11 @@ public enum PacketDecoder {
             total = min(total, originalLength - off)
             guard total >= ihl else { return .malformed }
             let frag = be16(b, off + 6)
-            if frag & 0x3fff != 0 { return .fragment } // MF set or offset != 0
-            guard b[off + 9] == 6 else { return .notTCP }
+            if frag & 0x3fff != 0 { return Reassembly.found(fragmentAt: off, fragmentHeader: 0, sig: sig, into: &seg) } // MF set or offset != 0
+            guard b[off + 9] == 6 else {
+                return Tunnels.decapsulate(b, protocol: b[off + 9], l4: off + ihl, end: off + total, originalLength: originalLength,
+                                           frame: frame, time: time, sig: sig, into: &seg)
+            }
             ttl = b[off + 8]
             ipID = UInt32(be16(b, off + 4)) << 16 | UInt32(frag)
             ipLen = UInt32(total)
@@ -265,16 +294,19 @@ public enum PacketDecoder {
                 guard hops < 16, b.count >= p + 8 else { return .truncated }
                 if next == 44 {
                     let fragOff = be16(b, p + 2)
-                    if fragOff & 0xfff9 != 0 { return .fragment } // offset or M flag
+                    if fragOff & 0xfff9 != 0 { return Reassembly.found(fragmentAt: off, fragmentHeader: p, sig: sig, into: &seg) } // offset or M flag
                     next = b[p]; p += 8; remaining -= 8
                     continue
                 }
                 let len = next == 51 ? (Int(b[p + 1]) + 2) * 4 : (Int(b[p + 1]) + 1) * 8
                 next = b[p]; p += len; remaining -= len
             }
-            guard next == 6 else { return .notTCP }
             if payload == 0 { remaining = originalLength - p } // jumbogram or TSO
             remaining = min(remaining, originalLength - p)
+            guard next == 6 else {
+                return Tunnels.decapsulate(b, protocol: next, l4: p, end: p + max(remaining, 0), originalLength: originalLength,
+                                           frame: frame, time: time, sig: sig, into: &seg)
+            }
             ipLen = UInt32(payload)
             l4 = p
             l4Length = remaining
@@ -292,6 +324,7 @@ public enum PacketDecoder {
         let optEnd = min(l4 + thl, b.count)
         var i = optStart
         var mssValue = -1
+        var tfo = false
         while i < optEnd {
             let kind = b[i]
             if kind == 0 { i += 1; break }
@@ -301,6 +334,7 @@ public enum PacketDecoder {
             guard len >= 2, i + len <= optEnd else { break }
             if kind == 2, len == 4 { mssValue = i + 2 }
             if kind == 3, len == 3 { wscale = Int8(clamping: min(b[i + 2], 14)) }
+            if (kind == 34 && len > 2) || (kind == 254 && len > 4 && b[i + 2] == 0xf9 && b[i + 3] == 0x89) { tfo = true }
             i += len
         }
         var optHash: UInt64 = 0
@@ -326,7 +360,7 @@ public enum PacketDecoder {
         seg.frame = frame; seg.time = time; seg.src = src; seg.dst = dst
         seg.srcPort = be16(b, l4); seg.dstPort = be16(b, l4 + 2)
         seg.seq = be32(b, l4 + 4); seg.ack = be32(b, l4 + 8); seg.flags = flags; seg.window = be16(b, l4 + 14)
-        seg.segmentLength = segLen; seg.windowScale = wscale; seg.ttl = ttl; seg.signature = sig
+        seg.segmentLength = segLen; seg.windowScale = wscale; seg.ttl = ttl; seg.signature = sig; seg.tfoCookie = tfo
         seg.fingerprint = PacketFingerprint(
             ipVersion: version, ipLength: ipLen, ipID: ipID, seq: seg.seq, ack: seg.ack,
             flagsOffset: be16(b, l4 + 12), window: seg.window, urgent: be16(b, l4 + 18),

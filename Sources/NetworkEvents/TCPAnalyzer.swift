@@ -19,6 +19,10 @@ public struct TCPAnalysisFlags: OptionSet, Hashable, Sendable {
     public static let keepAlive = TCPAnalysisFlags(rawValue: 1 << 12)
     public static let keepAliveACK = TCPAnalysisFlags(rawValue: 1 << 13)
     public static let reusedPorts = TCPAnalysisFlags(rawValue: 1 << 14)
+    /// TCP Fast Open: a SYN carrying a cookie; a SYN-ACK acknowledging (or not) the SYN's data.
+    public static let tfoSyn = TCPAnalysisFlags(rawValue: 1 << 15)
+    public static let tfoAck = TCPAnalysisFlags(rawValue: 1 << 16)
+    public static let tfoIgnored = TCPAnalysisFlags(rawValue: 1 << 17)
 
     /// Names as in `tcp.analysis.<name>` (the tshark CSVs use these).
     public static let names: [(TCPAnalysisFlags, String)] = [
@@ -28,7 +32,7 @@ public struct TCPAnalysisFlags: OptionSet, Hashable, Sendable {
         (.zeroWindow, "zero_window"), (.zeroWindowProbe, "zero_window_probe"),
         (.zeroWindowProbeACK, "zero_window_probe_ack"), (.windowUpdate, "window_update"),
         (.windowFull, "window_full"), (.keepAlive, "keep_alive"), (.keepAliveACK, "keep_alive_ack"),
-        (.reusedPorts, "reused_ports"),
+        (.reusedPorts, "reused_ports"), (.tfoSyn, "tfo_syn"), (.tfoAck, "tfo_ack"), (.tfoIgnored, "tfo_ignored"),
     ]
 
     public var names: [String] { Self.names.filter { contains($0.0) }.map(\.1) }
@@ -56,16 +60,31 @@ public struct TCPFrameAnalysis: Sendable {
 @inline(__always) func seqLE(_ x: UInt32, _ y: UInt32) -> Bool { Int32(bitPattern: x &- y) <= 0 }
 
 /// Key of a conversation: addresses and ports only, as Wireshark keys them.
+/// The real view adds the VLAN stack (`realm`) where a connection is seen on more than one
+/// (`CaptureViews.process`); Wireshark's view always has realm 0.
 struct ConversationKey: Hashable, Sendable {
-    var a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16
+    var a: IPAddress
+    /// 0, or the VLAN stack with bit 31 set for a real-view conversation on a further VLAN stack
+    /// (declared here, it sits in `a`'s padding: the key is no larger than without it).
+    var realm: UInt32 = 0
+    var b: IPAddress, pa: UInt16, pb: UInt16
     static let zero = ConversationKey(a: IPAddress(hi: 0, lo: 0, isV4: true), b: IPAddress(hi: 0, lo: 0, isV4: true), pa: 0, pb: 0)
     init(a: IPAddress, b: IPAddress, pa: UInt16, pb: UInt16) { self.a = a; self.b = b; self.pa = pa; self.pb = pb }
 
     /// One combine instead of seven (this is hashed several times per packet).
     func hash(into h: inout Hasher) { h.combine(hash64) }
-    /// The hash FlatTable lookups use.
+    /// The hash FlatTable lookups use (the realm, 0 but in the real view's extra pairs, costs one xor).
     var hash64: UInt64 {
-        mix64((a.lo &* 0x9E37_79B9_7F4A_7C15) ^ (b.lo &* 0xC2B2_AE3D_27D4_EB4F) ^ (a.hi ^ b.hi >> 1) ^ (UInt64(pa) << 48 | UInt64(pb) << 32))
+        @inline(__always) get {
+            mix64((a.lo &* 0x9E37_79B9_7F4A_7C15) ^ (b.lo &* 0xC2B2_AE3D_27D4_EB4F) ^ (a.hi ^ b.hi >> 1) ^ (UInt64(pa) << 48 | UInt64(pb) << 32)
+                  ^ UInt64(realm) << 8)
+        }
+    }
+    /// This key in the real view on VLAN stack `r` (a conversation of its own).
+    func inRealm(_ r: UInt32) -> ConversationKey {
+        var k = self
+        k.realm = 1 << 31 | r
+        return k
     }
     init(_ s: TCPSegment) {
         if (s.src, s.srcPort) < (s.dst, s.dstPort) || ((s.src, s.srcPort) == (s.dst, s.dstPort)) {
@@ -187,6 +206,8 @@ struct FlowState: Sendable {
     var lastflags: TCPAnalysisFlags = []
     var baseSeq: UInt32 = 0
     var baseSeqSet = false
+    /// The end of the data a SYN carried (TCP Fast Open), 0 when it carried none.
+    var tfoSynEnd: UInt32 = 0
     var unacked = UnackedList()
 }
 
@@ -333,6 +354,17 @@ public struct TCPAnalyzer {
         if !F.baseSeqSet { F.baseSeq = isSYN ? seq : seq &- 1; F.baseSeqSet = true }
         if isACK && !R.baseSeqSet { R.baseSeq = p.ack &- 1; R.baseSeqSet = true }
 
+        // TCP Fast Open (4.0.17's tfo_syn / tfo_ack / tfo_ignored, as its output shows them): a
+        // SYN with a cookie; a SYN-ACK that acknowledges the data of its SYN, or only the SYN.
+        if isSYN {
+            if !isACK {
+                if p.tfoCookie { flags.insert(.tfoSyn) }
+                let len = UInt32(truncatingIfNeeded: max(p.segmentLength, 0))
+                F.tfoSynEnd = len > 0 ? seq &+ 1 &+ len : 0
+            } else if R.tfoSynEnd != 0 {
+                if ack == R.tfoSynEnd { flags.insert(.tfoAck) } else if R.baseSeqSet && ack == R.baseSeq &+ 1 { flags.insert(.tfoIgnored) }
+            }
+        }
         // Window scaling from the SYN options.
         if isSYN {
             if wscale >= 0 { F.winScale = Int(wscale) } else { F.winScale = -2 }
@@ -424,8 +456,11 @@ public struct TCPAnalyzer {
             }
         }
         // 12. remember the segment
-        let end = seq &+ seglen &+ ((isSYN || isFIN) ? 1 : 0)
-        if (seglen > 0 || isSYN || isFIN) && F.unacked.count < 10000 {
+        // 4.0.17 adds the SYN/FIN's 1 inside its "fewer than 10 000 unacknowledged segments"
+        // branch: past the cap a FIN does not move nextseq beyond its data (its ACK is then "ACKed unseen")
+        let underCap = F.unacked.count < 10000
+        let end = seq &+ seglen &+ ((isSYN || isFIN) && underCap ? 1 : 0)
+        if (seglen > 0 || isSYN || isFIN) && underCap {
             F.unacked.append(Unacked(frame: frame, seq: seq, nextseq: end, ts: now))
         }
         // 13. nextseq

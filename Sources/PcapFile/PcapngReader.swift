@@ -67,6 +67,14 @@ public final class PcapngReader {
         buf = .allocate(byteCount: capacity, alignment: 16)
     }
 
+    /// Reads from an open descriptor (a pipe carrying a decompressed capture); closed with the reader.
+    public init(fd: Int32, path: String) {
+        self.path = path
+        self.fd = fd
+        capacity = 1 << 22
+        buf = .allocate(byteCount: capacity, alignment: 16)
+    }
+
     /// Reads from memory (tests and fuzzing).
     public init(bytes: [UInt8]) {
         path = "<memory>"

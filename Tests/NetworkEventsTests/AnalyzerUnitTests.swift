@@ -112,6 +112,27 @@ struct AnalyzerUnitTests {
         #expect(real.retransmissionsReal == 1)
     }
 
+    /// tcpdump's kday*.pcap: a packet 24 days ahead, then its own copy at the same instant, then
+    /// the capture's own time again; the copy must not confirm the jump. A jump that packets of
+    /// another conversation confirm is believed (quiet conversations are then retired).
+    @Test("a bogus future timestamp repeated by the same conversation retires nothing; another conversation confirms a real jump")
+    func bogusTimestampRepeated() {
+        for confirmedByOther in [false, true] {
+            var a = CaptureAnalysis(path: "x.pcap", linkTypeName: "EN10MB")
+            var frame = 0
+            func add(_ t: Double, from: UInt64, seq: UInt32) {
+                frame += 1
+                a.add(frame: frame, time: Int64(t * 1e9), segment: seg(frame, t: t, from: from, 1000, to: 2, 80, seq: seq, ack: 1, flags: 0x18, len: 10))
+            }
+            for i in 0..<20 { add(Double(i), from: 1, seq: 100 + UInt32(i) * 10) }
+            add(86_400 * 24, from: 3, seq: 5000)
+            add(86_400 * 24, from: confirmedByOther ? 4 : 3, seq: confirmedByOther ? 7000 : 5000)
+            add(21, from: 1, seq: 300)
+            a.finish()
+            #expect((a.summary.retiredConversations > 0) == confirmedByOther)
+        }
+    }
+
     @Test("packets whose fingerprints share a hash cannot grow the copy index without bound")
     func indexCeiling() {
         var d = CopyDetector()
@@ -231,7 +252,7 @@ struct ViewPairTests {
     @Test("a copied pair's real view is its own: analysing one copy leaves the other as it was")
     func valueSemantics() {
         var finished: [FlowStats] = []
-        var a = ViewPair()
+        var a = ViewPair(realm: 0)
         _ = a.analyze(seg(1, t: 0, from: 1, 1000, to: 2, 80, seq: 100, ack: 0, flags: 2, len: 0), real: false, finished: &finished, report: true)
         a.fork()
         _ = a.analyze(seg(2, t: 0.001, from: 1, 1000, to: 2, 80, seq: 101, ack: 1, flags: 16, len: 10), real: true, finished: &finished, report: true)

@@ -31,7 +31,11 @@ def pcap_frames(path, limit=400):
 
 
 link_index = {0: 0, 1: 1, 12: 2, 101: 3, 108: 4, 113: 5, 276: 6, 228: 7, 229: 8}
-for p in glob.glob(os.path.join(root, "testdata/pcap/synthetic/*.pcap")) + glob.glob(os.path.join(root, "testdata/bundles/*/captures/*.pcap")):
+# FuzzPacketDecoder's further link types (file LINKTYPE values; 100 is read as DLT 11)
+for i, lt in enumerate([9, 10, 100, 7, 50, 51, 104, 105, 117, 127, 129, 166, 192, 204, 239, 240, 241, 242, 178, 179, 181]):
+    link_index[lt] = 9 + i
+for p in (glob.glob(os.path.join(root, "testdata/pcap/synthetic/*.pcap")) + glob.glob(os.path.join(root, "testdata/bundles/*/captures/*.pcap"))
+          + glob.glob(os.path.join(root, "testdata/pcap/encap/*.pcap"))):
     lt, frames = pcap_frames(p, 60)
     if lt is None:
         continue
