@@ -240,13 +240,16 @@ struct CaptureViews: Sendable {
     mutating func process(_ s: inout TCPSegment, key: ConversationKey, hash h: UInt64, copyOf: Int?, rename: DirectedTuple?) {
         if pairs.count >= maxLive, pairs.find(key, hash: h) == nil { evictOldest() }
         let e = pairs.entry(key, hash: h, orAdd: ViewPair(realm: s.realm))
-        let otherRealm = pairs[e].realm != s.realm
+        // (with copies kept the report is Wireshark's view alone, keyed as Wireshark keys it)
+        let otherRealm = !keepCopies && pairs[e].realm != s.realm
         // this frame makes the views differ on this conversation: each keeps its own state from now
         if copyOf != nil || rename != nil || otherRealm { pairs[e].fork() }
         let wsReport = keepCopies || !pairs[e].forked
         let (ws, wsNew) = pairs[e].analyze(s, real: false, finished: &finishedFlows, report: wsReport)
         if wsNew { count.ws += 1 }
         if recordFrames, !ws.flags.isEmpty { wiresharkFrames[s.frame] = ws }
+        // the reported view is Wireshark's when copies are kept (whatever the real view does)
+        if keepCopies, let o = observer, !ws.flags.isEmpty { o.body(s.frame, ws, nil) }
         if ws.flags.contains(.duplicateACK) { summary.dupAcksWireshark += 1 }
         let wsKind = ws.flags.retransmissionKind
         if let kind = wsKind {
@@ -353,7 +356,7 @@ struct CaptureViews: Sendable {
 
     private mutating func record(real seg: borrowing TCPSegment, analysis a: TCPFrameAnalysis) {
         if recordFrames, !a.flags.isEmpty { realFrames[seg.frame] = a }
-        if let o = observer, !a.flags.isEmpty { o.body(seg.frame, a, nil) }
+        if !keepCopies, let o = observer, !a.flags.isEmpty { o.body(seg.frame, a, nil) }
         if segmentKeys != nil { segmentKeys!.add(seg) }
         if a.flags.contains(.zeroWindow), zeroWindows.count < 100_000 { zeroWindows.append((seg.time, seg.frame)) }
         if seg.isRST, resets.count < 100_000 { resets.append((seg.time, seg.frame)) }

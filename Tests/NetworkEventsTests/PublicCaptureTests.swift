@@ -26,6 +26,30 @@ struct PublicCaptureTests {
     }
 }
 
+/// What `retrans --frames` writes comes from the frame observer (rows as the analysis decides
+/// them, nothing kept); it must say exactly what the per-frame tables checked above hold.
+@Suite("Public captures: --frames rows as decided", .enabled(if: PublicCaptures.available, "../shared/testdata-public/pcap is absent: public capture checks skipped"))
+struct FrameObserverTests {
+    final class Rows: @unchecked Sendable { var rows: [(Int, String, Int?)] = [] }
+
+    @Test("the observer's rows equal the recorded tables, in file order, with and without copies kept", arguments: PublicCaptures.files)
+    func rows(file: String) throws {
+        for keep in [true, false] {
+            let rows = Rows()
+            var o = CaptureIngest.Options(keepCopies: keep, recordFrames: true)
+            o.frameObserver = FrameObserver { f, a, copyOf in rows.rows.append((f, a?.flags.names.joined(separator: "|") ?? "", copyOf)) }
+            let (analysis, report, _) = CaptureIngest.read(path: PublicCaptures.dir.appendingPathComponent(file).path, options: o)
+            let a = try #require(analysis, "\(report.detail)")
+            let view = keep ? a.wiresharkFrames : a.realFrames
+            let want = Set(view.keys).union(a.copyFrames.keys).sorted().map { f in
+                (f, view[f]?.flags.names.joined(separator: "|") ?? "", a.copyFrames[f])
+            }
+            #expect(rows.rows.map(\.0) == want.map(\.0), "\(file) keep=\(keep): frames")
+            #expect(rows.rows.map { "\($0.1) \($0.2 ?? -1)" } == want.map { "\($0.1) \($0.2 ?? -1)" }, "\(file) keep=\(keep): flags")
+        }
+    }
+}
+
 @Suite("Public captures: the real view", .enabled(if: PublicCaptures.available, "../shared/testdata-public/pcap is absent: public capture checks skipped"))
 struct PublicRealViewTests {
     /// Captures whose every packet was recorded more than once on the same interface (byte for
