@@ -103,7 +103,7 @@ public enum CaptureIngest {
         if s.evictedConversations > 0 {
             warnings.append(Warning(source: Provenance(path: path), message: "\(s.evictedConversations) conversations were retired early because more than 100000 were open at once (memory bound); a later packet of one of them starts it afresh", code: "capture.conversations-evicted"))
         }
-        let detail = (compressed.map { "\($0.compression)-compressed, " } ?? "") + "\(s.frames) frames, \(s.tcpSegments) TCP, \(s.duplicateCopies) copies, retransmissions \(s.retransmissionsWireshark) as Wireshark shows them / \(s.retransmissionsReal) real"
+        let detail = (compressed.map { "\($0.compression), " } ?? "") + "\(s.frames) frames, \(s.tcpSegments) TCP, \(s.duplicateCopies) copies, retransmissions \(s.retransmissionsWireshark) as Wireshark shows them / \(s.retransmissionsReal) real"
         return (analysis, InputReport(path: path, kind: kind, status: status, warnings: warnings.count, detail: detail), warnings)
     }
 }

@@ -171,7 +171,7 @@ nonisolated(unsafe) private var nothingReadAnnounced = false
 /// a long report on a terminal sees the problem first, and a report sent to a file still
 /// leaves it on the terminal): nothing readable, no kernel log, inputs that could not be read
 /// or were read in part, and how many warnings the report lists.
-func announce(_ results: [AnalysisResult], paths: [String?]) {
+func announce(_ results: [AnalysisResult], paths: [String?], kernelLogExpected: Bool = true) {
     var msg = ""
     var all = AnalysisResult()
     for r in results { all.inputs += r.inputs }
@@ -181,7 +181,7 @@ func announce(_ results: [AnalysisResult], paths: [String?]) {
     }
     for (r, path) in zip(results, paths) {
         let node = results.count > 1 ? " (node \(r.node ?? "?"))" : ""
-        if r.kernelLogInputs == 0 {
+        if kernelLogExpected, r.kernelLogInputs == 0 {
             msg += "nodesleuth: no kernel log found\(path.map { " under \($0)" } ?? "")\(node)"
             if !r.logSearch.isEmpty { msg += " (looked in: " + r.logSearch.joined(separator: ", ") + ")" }
             msg += "; OOM kills and other node events cannot be seen, so no verdict can rule them out\n"

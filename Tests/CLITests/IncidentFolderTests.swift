@@ -111,6 +111,42 @@ struct IncidentFolderTests {
         #expect((try json(r)["oom_kills"] as? [Any])?.count == 3)
     }
 
+    @Test("a capture streamed in (standard input, gzip on standard input, a FIFO) gives what the file gives; a stream that is no capture is an error")
+    func streamedCapture() throws {
+        let d = try tmp("stream")
+        defer { try? FileManager.default.removeItem(at: d) }
+        let capture = CLI.repo.appendingPathComponent(CLI.capture).path
+        func summary(_ r: Run) throws -> (Int, Int, String) {
+            let j = try json(r)
+            let c = try #require((j["captures"] as? [[String: Any]])?.first)
+            return (c["frames"] as? Int ?? -1, c["retransmissions_real"] as? Int ?? -1, ((j["inputs"] as? [[String: Any]])?.first?["detail"] as? String) ?? "")
+        }
+        let file = try summary(try CLI.run(["retrans", capture, "--format", "json"]))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: capture))
+        let stdin = try summary(try CLI.run(["retrans", "-", "--format", "json"], stdin: bytes))
+        #expect(stdin.0 == file.0 && stdin.1 == file.1 && stdin.2.hasPrefix("streamed"))
+        let gz = d.appendingPathComponent("any.pcap.gz").path
+        let zip = Process()
+        zip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        zip.arguments = ["-c", "gzip -c '\(capture)' > '\(gz)'"]
+        try zip.run(); zip.waitUntilExit()
+        let gzIn = try summary(try CLI.run(["retrans", "-", "--format", "json"], stdin: try Data(contentsOf: URL(fileURLWithPath: gz))))
+        #expect(gzIn.0 == file.0 && gzIn.1 == file.1 && gzIn.2.hasPrefix("gzip-compressed"))
+        let fifo = d.appendingPathComponent("cap.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", "cat '\(capture)' > '\(fifo)'"]
+        try writer.run()
+        let viaFifo = try summary(try CLI.run(["retrans", fifo, "--format", "json"]))
+        writer.waitUntilExit()
+        #expect(viaFifo.0 == file.0 && viaFifo.1 == file.1)
+        let junk = try CLI.run(["retrans", "-"], stdin: Data("not a capture\n".utf8))
+        #expect(junk.status == 2)
+        #expect(junk.stderr.contains("no pcap or pcapng capture"))
+        #expect(!junk.stderr.contains("no kernel log"), "retrans reads captures only")
+    }
+
     @Test("a folder with no kernel log says so on stderr and names where it looked")
     func noKernelLog() throws {
         let d = try tmp("nolog")

@@ -14,7 +14,7 @@ struct Retrans: ParsableCommand {
           nodesleuth retrans any.pcap --wireshark-compatible --format json
         """)
 
-    @Argument(help: "pcap or pcapng files.")
+    @Argument(help: "pcap or pcapng files (compressed ones too; - or a FIFO: a capture streamed in, e.g. tcpdump -w - | nodesleuth retrans -).")
     var pcaps: [String]
 
     @Flag(name: .long, help: "Keep multi-interface copies in, to reproduce what Wireshark shows.")
@@ -56,7 +56,7 @@ struct Retrans: ParsableCommand {
         var req = IngestRequest(path: nil, pcaps: pcaps, keepCopies: wiresharkCompatible)
         req.progress = stderrIsTerminal && !out.quiet
         let r = Ingestor().run(req)
-        announce([r], paths: [nil])
+        announce([r], paths: [nil], kernelLogExpected: false)   // retrans reads captures only
         if out.format == .json || out.format == .ndjson {
             let indent = out.format == .json ? 2 : 0
             try out.emitStream(inputs: pcaps) { write in try JSONReport.retrans(r, version: NodeSleuth.version, indent: indent, write: write) }
