@@ -78,3 +78,34 @@ struct UnprivilegedReadTests {
         #expect(notes["status"] as? String == "unreadable")
     }
 }
+
+/// Progress is for a person watching a terminal: on stderr, each line cleared before the next,
+/// nothing left at the end; never in a pipe or a file.
+@Suite("Progress on a terminal")
+struct ProgressTests {
+    @Test("a journal read on a terminal shows its progress and clears it; through a pipe nothing is shown")
+    func journalProgress() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            print("skipped: script(1) is needed to give the binary a terminal")
+            return
+        }
+        let out = "/tmp/nodesleuth-progress-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", "'\(CLI.binary.path)' oom '\(CLI.repo.appendingPathComponent(CLI.bundle).path)' --format json -o '\(out)'", "/dev/null"]
+        let pipe = Pipe()
+        p.standardOutput = pipe; p.standardError = FileHandle.nullDevice
+        try p.run()
+        let terminal = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(terminal.contains("checking journal file 1 of 1"))
+        #expect(terminal.hasSuffix("\r\u{1B}[K"), "the last progress line is cleared")
+        // the report itself is complete
+        let j = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+        #expect((j?["oom_kills"] as? [Any])?.count == 3)
+        // not a terminal: no progress at all
+        let piped = try CLI.run(["oom", CLI.bundle, "--format", "json"])
+        #expect(!piped.stderr.contains("checking journal file") && !piped.stderr.contains("\u{1B}[K"))
+    }
+}
