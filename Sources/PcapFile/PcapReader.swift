@@ -42,33 +42,26 @@ public final class PcapReader {
     public let linkType: Int32
     public let snapshotLength: Int32
 
-    public init(path: String) throws(PcapError) {
-        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+    public convenience init(path: String) throws(PcapError) {
         guard let fp = fopen(path, "rb") else { throw PcapError("\(path): \(String(cString: strerror(errno)))") }
+        try self.init(file: fp, path: path)
+    }
+
+    /// Reads from an open descriptor (a pipe carrying a decompressed or streamed capture); it is
+    /// closed with the reader.
+    public convenience init(fd: Int32, path: String) throws(PcapError) {
+        guard let fp = fdopen(fd, "rb") else { close(fd); throw PcapError("\(path): \(String(cString: strerror(errno)))") }
+        try self.init(file: fp, path: path)
+    }
+
+    /// Takes `fp` (closed with the reader, or here when libpcap refuses it).
+    private init(file fp: UnsafeMutablePointer<FILE>, path: String) throws(PcapError) {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         // glibc ignores the size unless it is given the buffer; the buffer must outlive the FILE
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.bufferSize)
         setvbuf(fp, buffer, _IOFBF, Self.bufferSize)
         guard let h = pcap_fopen_offline_with_tstamp_precision(fp, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
             fclose(fp)   // libpcap closes the file with the handle, not when the open fails
-            buffer.deallocate()
-            throw PcapError(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        self.buffer = buffer
-        self.handle = h
-        self.path = path
-        self.linkType = pcap_datalink(h)
-        self.snapshotLength = pcap_snapshot(h)
-    }
-
-    /// Reads from an open descriptor (a pipe carrying a decompressed capture); it is closed with
-    /// the reader.
-    public init(fd: Int32, path: String) throws(PcapError) {
-        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let fp = fdopen(fd, "rb") else { close(fd); throw PcapError("\(path): \(String(cString: strerror(errno)))") }
-        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.bufferSize)
-        setvbuf(fp, buffer, _IOFBF, Self.bufferSize)
-        guard let h = pcap_fopen_offline_with_tstamp_precision(fp, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
-            fclose(fp)
             buffer.deallocate()
             throw PcapError(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }

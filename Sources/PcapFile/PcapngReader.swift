@@ -58,16 +58,14 @@ public final class PcapngReader {
         return read(fd, &magic, 4) == 4 && magic == [0x0A, 0x0D, 0x0D, 0x0A]
     }
 
-    public init(path: String) throws(PcapError) {
-        self.path = path
+    public convenience init(path: String) throws(PcapError) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw PcapError("\(path): \(String(cString: strerror(errno)))") }
-        self.fd = fd
-        capacity = 1 << 22
-        buf = .allocate(byteCount: capacity, alignment: 16)
+        self.init(fd: fd, path: path)
     }
 
-    /// Reads from an open descriptor (a pipe carrying a decompressed capture); closed with the reader.
+    /// Reads from an open descriptor (a file, or a pipe carrying a decompressed or streamed
+    /// capture); closed with the reader.
     public init(fd: Int32, path: String) {
         self.path = path
         self.fd = fd

@@ -101,14 +101,20 @@ struct IncidentFolderTests {
 
         // a FIFO given with --dmesg: read to its end
         let fifo = d.appendingPathComponent("pipe").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let writer = Process()
-        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
-        writer.arguments = ["-c", "cat '\(src)' > '\(fifo)'"]
-        try writer.run()
+        let writer = try Self.fifo(fifo, fedFrom: src)
         let r = try CLI.run(["oom", fifo, "--format", "json"])
         writer.waitUntilExit()
         #expect((try json(r)["oom_kills"] as? [Any])?.count == 3)
+    }
+
+    /// Makes a FIFO at `path` and starts a writer copying `source` into it (wait for it after the read).
+    static func fifo(_ path: String, fedFrom source: String) throws -> Process {
+        #expect(mkfifo(path, 0o600) == 0)
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = ["-c", "cat '\(source)' > '\(path)'"]
+        try writer.run()
+        return writer
     }
 
     @Test("a capture streamed in (standard input, gzip on standard input, a FIFO) gives what the file gives; a stream that is no capture is an error")
@@ -133,11 +139,7 @@ struct IncidentFolderTests {
         let gzIn = try summary(try CLI.run(["retrans", "-", "--format", "json"], stdin: try Data(contentsOf: URL(fileURLWithPath: gz))))
         #expect(gzIn.0 == file.0 && gzIn.1 == file.1 && gzIn.2.hasPrefix("gzip-compressed"))
         let fifo = d.appendingPathComponent("cap.fifo").path
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let writer = Process()
-        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
-        writer.arguments = ["-c", "cat '\(capture)' > '\(fifo)'"]
-        try writer.run()
+        let writer = try Self.fifo(fifo, fedFrom: capture)
         let viaFifo = try summary(try CLI.run(["retrans", fifo, "--format", "json"]))
         writer.waitUntilExit()
         #expect(viaFifo.0 == file.0 && viaFifo.1 == file.1)
