@@ -353,6 +353,10 @@ public struct Ingestor {
                 let (facts, report) = StallInputs.readCounters(p, k)
                 result.counters += facts
                 result.inputs.append(report)
+            case nil where access(p, R_OK) != 0:
+                let why = "cannot be read: \(String(cString: strerror(errno)))"
+                result.warnings.append(Warning(source: Provenance(path: p), message: why + " (what it holds is not in this report)", code: "input.unreadable"))
+                result.inputs.append(InputReport(path: p, kind: "unknown", status: .unreadable, warnings: 1, detail: why, discovered: true))
             case nil:
                 result.inputs.append(InputReport(path: p, kind: "unknown", status: .skipped, detail: "not sar text, /proc/vmstat or PSI (a binary sa file?)", discovered: true))
             }

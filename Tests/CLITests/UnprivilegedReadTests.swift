@@ -38,6 +38,7 @@ struct UnprivilegedReadTests {
         _ = chmod(b.path, 0o755)
         _ = chmod(b.path + "/sos_commands/kernel/dmesg", 0o600)
         _ = chmod(b.path + "/sos_commands/logs", 0o700)
+        _ = chmod(b.path + "/proc/vmstat", 0o600)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.binary.path, "oom", b.path, "--format", "json"]
@@ -57,6 +58,8 @@ struct UnprivilegedReadTests {
         let dmesg = try #require(input("sos_commands/kernel/dmesg"), "the unreadable dmesg is listed among the inputs")
         #expect(dmesg["status"] as? String != "read")
         #expect((dmesg["detail"] as? String)?.contains("Permission denied") == true)
+        let vmstat = try #require(input("proc/vmstat"), "the unreadable vmstat is listed among the inputs")
+        #expect(vmstat["status"] as? String == "unreadable")
         // the journal files were readable: the demo's three kills are still found
         #expect((json["oom_kills"] as? [[String: Any]])?.count == 3)
         #expect((json["warnings"] as? [[String: Any]])?.contains { $0["code"] as? String == "input.unreadable" } == true)
