@@ -193,14 +193,22 @@ public enum TextReport {
     static func wrap(_ text: String, indent: String, hanging: String? = nil, width: Int = 100) -> String {
         var out = ""
         var line = indent
+        var length = indent.count   // kept as words are added (String.count walks the string)
+        var hasWord = false
         let hang = hanging ?? indent
+        let hangLength = hang.count
         for word in text.split(separator: " ") {
-            if line.count + word.count + 1 > width, line.trimmingCharacters() != "" , line != indent, line != hang {
+            let w = word.count
+            if hasWord, length + w + 1 > width {
                 out += line + "\n"
                 line = hang
+                length = hangLength
+                hasWord = false
             }
-            if line != indent && line != hang { line += " " }
+            if hasWord { line += " "; length += 1 }
             line += word
+            length += w
+            hasWord = true
         }
         return out + line + "\n"
     }
